@@ -1,0 +1,151 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# shmdev: the entry point for people and for DKMS.  Kbuild reads ./Kbuild,
+# never this file, so userspace rules stay out of its sight.
+#
+#   make            module, library and tool
+#   make shmdev     only shmdev.ko (what dkms.conf calls)
+#   make check      everything tested: host, lints, DKMS, QEMU guest
+#   make check-host the kernel tests against the module loaded on this machine
+#   make install    library, headers, pkg-config, tool, udev rule (DESTDIR, PREFIX)
+
+VERSION := $(shell sed -n 's/^\#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' include/uapi/linux/shmdev.h)
+SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
+
+# The kernel to build against: KDIR, else KERNELRELEASE's build tree, else
+# the running kernel's, else the newest installed Debian amd64 headers.
+ifneq ($(KERNELRELEASE),)
+KDIR ?= /lib/modules/$(KERNELRELEASE)/build
+else
+KDIR ?= $(or $(wildcard /lib/modules/$(shell uname -r)/build),$(lastword $(shell ls -d /lib/modules/*-amd64/build 2>/dev/null | sort -V)))
+endif
+# Kbuild computes its own KERNELRELEASE: do not pass DKMS's down to it.
+MAKEOVERRIDES := $(filter-out KERNELRELEASE=%,$(MAKEOVERRIDES))
+
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+BINDIR ?= $(PREFIX)/bin
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+UDEVDIR ?= /lib/udev/rules.d
+MODLOADDIR ?= /usr/lib/modules-load.d
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARNFLAGS := -Wall -Wextra -Werror
+override CPPFLAGS += -D_GNU_SOURCE -Iinclude/uapi -Ilibshmdev
+ALL_CFLAGS = -std=gnu11 $(WARNFLAGS) $(CFLAGS)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+B := build
+LIB_SRCS := $(wildcard libshmdev/*.c)
+LIB_OBJS := $(LIB_SRCS:%.c=$(B)/%.o)
+TOOL_SRCS := $(wildcard tools/*.c)
+TOOL_OBJS := $(TOOL_SRCS:%.c=$(B)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
+UNIT_SAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit-san/%)
+GUEST_SRCS := $(wildcard tests/vm/guest/t_*.c)
+GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%)
+SONAME := libshmdev.so.$(SOMAJOR)
+
+.PHONY: all shmdev lib tool tests check check-host bench install uninstall \
+	clean sparse FORCE
+
+all: shmdev lib tool
+
+shmdev:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules
+
+lib: $(B)/$(SONAME) $(B)/libshmdev.a $(B)/libshmdev.pc
+tool: $(B)/shmdev
+tests: $(UNIT_BINS) $(UNIT_SAN_BINS) $(GUEST_BINS)
+
+$(B)/libshmdev/%.o: libshmdev/%.c libshmdev/*.h include/uapi/linux/shmdev.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -fPIC -fvisibility=hidden \
+		-DSHMDEV_BUILDING_LIB -c -o $@ $<
+
+$(B)/$(SONAME): $(LIB_OBJS) libshmdev/libshmdev.sym
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(SONAME) \
+		-Wl,--version-script=libshmdev/libshmdev.sym -Wl,-z,defs \
+		-o $@ $(LIB_OBJS)
+	ln -sf $(SONAME) $(B)/libshmdev.so
+
+$(B)/libshmdev.a: $(LIB_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+# Rebuilt every time: it depends on PREFIX and LIBDIR of this invocation.
+$(B)/libshmdev.pc: libshmdev/libshmdev.pc.in FORCE
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(B)/tools/%.o: tools/%.c tools/*.h libshmdev/shmdev.h include/uapi/linux/shmdev.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -c -o $@ $<
+
+# The tool links the library statically, as kmod's tools do.
+$(B)/shmdev: $(TOOL_OBJS) $(B)/libshmdev.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(B)/libshmdev.a
+
+# Unit tests link the shared library, so they see only exported symbols.
+$(B)/tests/unit/%: tests/unit/%.c $(B)/$(SONAME) tests/unit/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -L$(B) -lshmdev \
+		-Wl,-rpath,$(CURDIR)/$(B) -lcmocka
+
+# The same tests with the library compiled in, under ASan and UBSan.
+$(B)/tests/unit-san/%: tests/unit/%.c $(LIB_SRCS) tests/unit/*.h libshmdev/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(SANFLAGS) -o $@ $< $(LIB_SRCS) -lcmocka
+
+# In-guest kernel tests: plain programs, exit 0 pass, 1 fail, 77 skip.
+$(B)/tests/vm/%: tests/vm/guest/%.c tests/vm/guest/*.h $(B)/$(SONAME) include/uapi/linux/shmdev.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -L$(B) -lshmdev \
+		-Wl,-rpath,$(CURDIR)/$(B)
+
+check:
+	@tests/check.sh
+
+check-host: lib $(GUEST_BINS)
+	@: > $(B)/check-host.txt
+	@tests/vm/runner.sh $(B)/tests/vm $(B)/check-host.txt; rc=$$?; \
+	echo "$$(grep -c ^PASS $(B)/check-host.txt) passed, $$(grep -c ^FAIL $(B)/check-host.txt) failed, $$(grep -c ^SKIP $(B)/check-host.txt) skipped"; \
+	exit $$rc
+
+bench:
+	@echo "shmdev: make bench: the bench is not built yet (see issue 5); nothing was measured" >&2
+	@exit 1
+
+install: lib tool $(B)/libshmdev.pc
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/linux \
+		$(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR) \
+		$(DESTDIR)$(UDEVDIR) $(DESTDIR)$(MODLOADDIR)
+	install -m 0755 $(B)/$(SONAME) $(DESTDIR)$(LIBDIR)/libshmdev.so.$(VERSION)
+	ln -sf libshmdev.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libshmdev.so
+	install -m 0644 $(B)/libshmdev.a $(DESTDIR)$(LIBDIR)/libshmdev.a
+	install -m 0644 libshmdev/shmdev.h $(DESTDIR)$(INCLUDEDIR)/shmdev.h
+	install -m 0644 include/uapi/linux/shmdev.h $(DESTDIR)$(INCLUDEDIR)/linux/shmdev.h
+	install -m 0644 $(B)/libshmdev.pc $(DESTDIR)$(PKGCONFIGDIR)/libshmdev.pc
+	install -m 0755 $(B)/shmdev $(DESTDIR)$(BINDIR)/shmdev
+	install -m 0644 data/60-shmdev.rules $(DESTDIR)$(UDEVDIR)/60-shmdev.rules
+	install -m 0644 data/shmdev.conf $(DESTDIR)$(MODLOADDIR)/shmdev.conf
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libshmdev.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libshmdev.so \
+		$(DESTDIR)$(LIBDIR)/libshmdev.a $(DESTDIR)$(INCLUDEDIR)/shmdev.h \
+		$(DESTDIR)$(INCLUDEDIR)/linux/shmdev.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/libshmdev.pc $(DESTDIR)$(BINDIR)/shmdev \
+		$(DESTDIR)$(UDEVDIR)/60-shmdev.rules \
+		$(DESTDIR)$(MODLOADDIR)/shmdev.conf
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(B)

@@ -1,0 +1,155 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shmdev: the /dev/shmlist misc device, its ioctl dispatch and module setup.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/build_bug.h>
+#include <linux/fs.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "shmdev.h"
+
+unsigned long shmdev_max_region_bytes;
+module_param_named(max_region_bytes, shmdev_max_region_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_region_bytes,
+		 "Largest region in bytes, 0 for no limit (default: 0)");
+
+unsigned long shmdev_max_total_bytes;
+module_param_named(max_total_bytes, shmdev_max_total_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_total_bytes,
+		 "Bytes of all live regions together, 0 for no limit (default: 0)");
+
+unsigned int shmdev_max_regions = 4096;
+module_param_named(max_regions, shmdev_max_regions, uint, 0644);
+MODULE_PARM_DESC(max_regions,
+		 "Number of live regions, 0 for no limit (default: 4096)");
+
+unsigned long shmdev_max_uid_bytes;
+module_param_named(max_uid_bytes, shmdev_max_uid_bytes, ulong, 0644);
+MODULE_PARM_DESC(max_uid_bytes,
+		 "Bytes of live regions owned by one uid, 0 for no limit (default: 0)");
+
+struct shmdev_stats shmdev_stats = {
+	.lock = __SPIN_LOCK_UNLOCKED(shmdev_stats.lock),
+};
+
+static_assert(sizeof(struct shmdev_info) == SHMDEV_INFO_SIZE_VER0);
+
+/*
+ * Copy a command's struct in with size negotiation: @usize comes from the
+ * ioctl number and may be older (smaller) or newer (larger) than @ksize.
+ */
+static int shmdev_copy_in(void *karg, size_t ksize, size_t ver0,
+			  const void __user *uarg, size_t usize)
+{
+	if (usize < ver0)
+		return -EINVAL;
+	return copy_struct_from_user(karg, ksize, uarg, usize);
+}
+
+static int shmdev_copy_out(void __user *uarg, size_t usize,
+			   const void *karg, size_t ksize)
+{
+	if (copy_to_user(uarg, karg, min(usize, ksize)))
+		return -EFAULT;
+	return 0;
+}
+
+static long shmdev_get_info(void __user *uarg, size_t usize)
+{
+	struct shmdev_info info;
+	int ret;
+
+	ret = shmdev_copy_in(&info, sizeof(info), SHMDEV_INFO_SIZE_VER0,
+			     uarg, usize);
+	if (ret)
+		return ret;
+	if (info.flags || memchr_inv(info.reserved, 0, sizeof(info.reserved)))
+		return -EINVAL;
+
+	memset(&info, 0, sizeof(info));
+	info.abi_version = SHMDEV_ABI_VERSION;
+	info.version = SHMDEV_VERSION_CODE;
+	info.info_size = sizeof(info);
+	info.features = 0;
+	info.max_region_bytes = READ_ONCE(shmdev_max_region_bytes);
+	info.max_total_bytes = READ_ONCE(shmdev_max_total_bytes);
+	info.max_regions = READ_ONCE(shmdev_max_regions);
+	info.max_uid_bytes = READ_ONCE(shmdev_max_uid_bytes);
+
+	spin_lock(&shmdev_stats.lock);
+	info.cur_bytes = shmdev_stats.cur_bytes;
+	info.cur_regions = shmdev_stats.cur_regions;
+	info.peak_bytes = shmdev_stats.peak_bytes;
+	info.created = shmdev_stats.created;
+	info.destroyed = shmdev_stats.destroyed;
+	spin_unlock(&shmdev_stats.lock);
+
+	return shmdev_copy_out(uarg, usize, &info, sizeof(info));
+}
+
+/*
+ * Commands are matched on type, number and direction; the size field is the
+ * caller's struct size, negotiated by each handler.
+ */
+static bool shmdev_cmd_is(unsigned int cmd, unsigned int want)
+{
+	return _IOC_TYPE(cmd) == _IOC_TYPE(want) &&
+	       _IOC_NR(cmd) == _IOC_NR(want) &&
+	       _IOC_DIR(cmd) == _IOC_DIR(want);
+}
+
+static long shmdev_dev_ioctl(struct file *file, unsigned int cmd,
+			     unsigned long arg)
+{
+	void __user *uarg = (void __user *)arg;
+
+	if (shmdev_cmd_is(cmd, SHMDEV_IOC_GET_INFO))
+		return shmdev_get_info(uarg, _IOC_SIZE(cmd));
+	return -ENOTTY;
+}
+
+static const struct file_operations shmdev_dev_fops = {
+	.owner		= THIS_MODULE,
+	.open		= nonseekable_open,
+	.unlocked_ioctl	= shmdev_dev_ioctl,
+	.compat_ioctl	= compat_ptr_ioctl,
+	.llseek		= no_llseek,
+};
+
+static struct miscdevice shmdev_misc = {
+	.minor	= MISC_DYNAMIC_MINOR,
+	.name	= SHMDEV_DEVICE_NAME,
+	.fops	= &shmdev_dev_fops,
+	.mode	= 0666,
+};
+
+static int __init shmdev_init(void)
+{
+	int ret;
+
+	ret = misc_register(&shmdev_misc);
+	if (ret) {
+		pr_err("could not register /dev/%s: %d\n",
+		       SHMDEV_DEVICE_NAME, ret);
+		return ret;
+	}
+	return 0;
+}
+
+static void __exit shmdev_exit(void)
+{
+	misc_deregister(&shmdev_misc);
+}
+
+module_init(shmdev_init);
+module_exit(shmdev_exit);
+
+MODULE_DESCRIPTION("Named, hugepage-backed shared memory regions (/dev/shmlist)");
+MODULE_AUTHOR("The shmdev developers");
+MODULE_LICENSE("GPL");
+MODULE_VERSION(SHMDEV_VERSION_STRING);

@@ -1,0 +1,29 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Install the Debian packages that building and testing shmdev need.
+# As root, missing packages are installed with apt-get; otherwise they are
+# named and the script fails.
+set -u
+pkgs=(
+	build-essential pkg-config perl python3 cpio gzip xz-utils kmod
+	libcmocka-dev libkmod-dev sparse dkms
+	linux-headers-amd64 linux-image-amd64 linux-source-6.1
+	qemu-system-x86 busybox-static
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && { echo "deps: all ${#pkgs[@]} packages present"; exit 0; }
+if [ "$(id -u)" -ne 0 ]; then
+	echo "shmdev: could not install test dependencies: not root; missing: ${missing[*]}" >&2
+	echo "run as root, or: apt-get install ${missing[*]}" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq &&
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" > /dev/null ||
+	{ echo "shmdev: could not install ${missing[*]} with apt-get" >&2; exit 1; }

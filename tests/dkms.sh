@@ -1,0 +1,54 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build and install shmdev with DKMS exactly as a user would, but into
+# private trees so the machine's own /usr/src and /lib/modules stay clean.
+#
+# usage: dkms.sh KVER WORKDIR RESULTS
+# Leaves WORKDIR/inst/KVER/updates/dkms/shmdev.ko; appends results.
+set -u
+kver=$1
+mkdir -p "$2" && work=$(cd "$2" && pwd)
+results=$3
+top=$(cd "$(dirname "$0")/.." && pwd)
+version=$(sed -n 's/^#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' \
+	"$top/include/uapi/linux/shmdev.h")
+
+res() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$results"; echo "$1: $2 ($3)"; }
+
+rm -rf "$work"
+mkdir -p "$work/src/shmdev-$version" "$work/tree" "$work/inst/$kver"
+# The package source as it would sit in /usr/src: the tree without build output.
+tar -C "$top" --exclude=./build --exclude=./.git --exclude='*.o' \
+	--exclude='*.ko' --exclude='*.cmd' --exclude='*.mod*' -cf - . |
+	tar -C "$work/src/shmdev-$version" -xf -
+D=(dkms --dkmstree "$work/tree" --sourcetree "$work/src" --installtree "$work/inst")
+log=$work/dkms.log
+if "${D[@]}" add -m shmdev -v "$version" > "$log" 2>&1 &&
+   "${D[@]}" build -m shmdev -v "$version" -k "$kver" >> "$log" 2>&1 &&
+   "${D[@]}" install -m shmdev -v "$version" -k "$kver" >> "$log" 2>&1; then
+	res PASS dkms/build-install "dkms $version for $kver"
+else
+	cat "$log"
+	cat "$work/tree/shmdev/$version/build/make.log" 2>/dev/null
+	res FAIL dkms/build-install "dkms failed for $kver, see $log"
+	exit 1
+fi
+ko=$work/inst/$kver/updates/dkms/shmdev.ko
+modver=$(modinfo -F version "$ko" 2>/dev/null)
+pkgver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
+if [ "$modver" = "$version" ] && [ "$pkgver" = "$version" ]; then
+	res PASS dkms/version "modinfo $modver = dkms.conf $pkgver = header $version"
+else
+	res FAIL dkms/version "modinfo '$modver', dkms.conf '$pkgver', header '$version' differ"
+	exit 1
+fi
+# The DKMS build makes only the module: its log compiles nothing else.
+mlog=$(find "$work/tree/shmdev/$version/$kver" -name make.log | head -n 1)
+extra=$(grep -E 'libshmdev|tools/|tests/' "$mlog" 2>/dev/null | head -n 1)
+if [ -n "$mlog" ] && [ -z "$extra" ] && grep -q 'shmdev.ko' "$mlog"; then
+	res PASS dkms/module-only "dkms built nothing but shmdev.ko"
+else
+	res FAIL dkms/module-only "dkms built userspace too: $extra"
+	exit 1
+fi

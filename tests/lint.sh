@@ -1,0 +1,78 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Lints: checkpatch.pl --strict over the kernel code, sparse, versions that
+# agree, and an SPDX line on every source file.
+#
+# usage: lint.sh KDIR RESULTS
+set -u
+kdir=$1
+results=$2
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top" || exit 1
+B=build
+failed=0
+res() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$results"
+	echo "$1: $2 ($3)"
+	[ "$1" = FAIL ] && failed=1
+}
+
+# checkpatch.pl comes from Debian's linux-source package.
+cp_dir=$B/checkpatch
+if [ ! -f "$cp_dir/scripts/checkpatch.pl" ]; then
+	src=$(ls /usr/src/linux-source-*.tar.xz 2>/dev/null | sort -V | tail -n 1)
+	mkdir -p "$cp_dir"
+	if [ -n "$src" ]; then
+		base=$(basename "$src" .tar.xz)
+		tar -C "$cp_dir" --strip-components=1 -xJf "$src" \
+			"$base/scripts/checkpatch.pl" "$base/scripts/spelling.txt" \
+			"$base/scripts/const_structs.checkpatch"
+	fi
+fi
+if [ -f "$cp_dir/scripts/checkpatch.pl" ]; then
+	files=(kmod/*.c kmod/*.h include/uapi/linux/*.h)
+	out=$(perl "$cp_dir/scripts/checkpatch.pl" --no-tree --strict --quiet \
+		--show-types -f "${files[@]}" 2>&1)
+	if [ -z "$out" ]; then
+		res PASS lint/checkpatch "${#files[@]} files clean under --strict"
+	else
+		echo "$out"
+		res FAIL lint/checkpatch "$(echo "$out" | grep -cE '^(ERROR|WARNING|CHECK)') findings"
+	fi
+else
+	res FAIL lint/checkpatch "no checkpatch.pl: install linux-source-6.1"
+fi
+
+# sparse over every module file (C=2 checks even up-to-date objects).
+out=$(make -s -C "$kdir" M="$top" C=2 CHECK=sparse modules 2>&1 |
+	grep -E '(warning|error):' | grep -v '^make')
+if [ -z "$out" ]; then
+	res PASS lint/sparse "no sparse warnings"
+else
+	echo "$out"
+	res FAIL lint/sparse "$(echo "$out" | wc -l) sparse findings"
+fi
+
+# One version everywhere.
+hv=$(sed -n 's/^#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' include/uapi/linux/shmdev.h)
+dv=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
+tv=$("$B/shmdev" --version 2>/dev/null | awk '{print $2}')
+pv=$(sed -n 's/^Version: //p' "$B/libshmdev.pc" 2>/dev/null)
+if [ -n "$hv" ] && [ "$hv" = "$dv" ] && [ "$hv" = "$tv" ] && [ "$hv" = "$pv" ]; then
+	res PASS lint/version "header, dkms.conf, tool and pkg-config all say $hv"
+else
+	res FAIL lint/version "header '$hv', dkms.conf '$dv', tool '$tv', pkg-config '$pv'"
+fi
+
+# SPDX line first (second after a #! line) in every source file.
+bad=$(git ls-files 2>/dev/null | grep -E '\.(c|h|sh|sym)$|(^|/)(Makefile|Kbuild|init|run)$' |
+	while read -r f; do
+		head -n 2 "$f" | grep -q 'SPDX-License-Identifier:' || echo "$f"
+	done)
+if [ -z "$bad" ]; then
+	res PASS lint/spdx "every source file has an SPDX line"
+else
+	res FAIL lint/spdx "no SPDX line: $(echo $bad)"
+fi
+exit $failed

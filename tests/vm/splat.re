@@ -1,0 +1,1 @@
+BUG:|WARNING:|Oops|Kernel panic|general protection fault|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|rcu.*(stall|detected stalls)|blocked for more than|soft lockup|hard LOCKUP|UBSAN:|KASAN:|unreferenced object|list_(add|del) corruption|refcount_t:|Bad page
