@@ -8,9 +8,11 @@
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "compat.h"
 #include "shmdev.h"
 
 unsigned long shmdev_max_region_bytes;
@@ -33,26 +35,33 @@ module_param_named(max_uid_bytes, shmdev_max_uid_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_uid_bytes,
 		 "Bytes of live regions owned by one uid, 0 for no limit (default: 0)");
 
-struct shmdev_stats shmdev_stats = {
-	.lock = __SPIN_LOCK_UNLOCKED(shmdev_stats.lock),
-};
+/* What it protects: see kmod/shmdev.h. */
+DEFINE_MUTEX(shmdev_lock);
+struct shmdev_stats shmdev_stats;
+LIST_HEAD(shmdev_regions);
+struct vfsmount *shmdev_mnt;
 
 static_assert(sizeof(struct shmdev_info) == SHMDEV_INFO_SIZE_VER0);
+static_assert(sizeof(struct shmdev_create) == SHMDEV_CREATE_SIZE_VER0);
+static_assert(sizeof(struct shmdev_open) == SHMDEV_OPEN_SIZE_VER0);
+static_assert(sizeof(struct shmdev_unlink) == SHMDEV_UNLINK_SIZE_VER0);
+static_assert(sizeof(struct shmdev_stat) == SHMDEV_STAT_SIZE_VER0);
+static_assert(sizeof(struct shmdev_set) == SHMDEV_SET_SIZE_VER0);
 
 /*
  * Copy a command's struct in with size negotiation: @usize comes from the
  * ioctl number and may be older (smaller) or newer (larger) than @ksize.
  */
-static int shmdev_copy_in(void *karg, size_t ksize, size_t ver0,
-			  const void __user *uarg, size_t usize)
+int shmdev_copy_in(void *karg, size_t ksize, size_t ver0,
+		   const void __user *uarg, size_t usize)
 {
 	if (usize < ver0)
 		return -EINVAL;
 	return copy_struct_from_user(karg, ksize, uarg, usize);
 }
 
-static int shmdev_copy_out(void __user *uarg, size_t usize,
-			   const void *karg, size_t ksize)
+int shmdev_copy_out(void __user *uarg, size_t usize,
+		    const void *karg, size_t ksize)
 {
 	if (copy_to_user(uarg, karg, min(usize, ksize)))
 		return -EFAULT;
@@ -75,19 +84,21 @@ static long shmdev_get_info(void __user *uarg, size_t usize)
 	info.abi_version = SHMDEV_ABI_VERSION;
 	info.version = SHMDEV_VERSION_CODE;
 	info.info_size = sizeof(info);
-	info.features = 0;
+	info.features = SHMDEV_FEAT_REGIONS | SHMDEV_FEAT_PERSIST |
+			SHMDEV_FEAT_POPULATE | SHMDEV_FEAT_HUGE |
+			SHMDEV_FEAT_LISTING;
 	info.max_region_bytes = READ_ONCE(shmdev_max_region_bytes);
 	info.max_total_bytes = READ_ONCE(shmdev_max_total_bytes);
 	info.max_regions = READ_ONCE(shmdev_max_regions);
 	info.max_uid_bytes = READ_ONCE(shmdev_max_uid_bytes);
 
-	spin_lock(&shmdev_stats.lock);
+	mutex_lock(&shmdev_lock);
 	info.cur_bytes = shmdev_stats.cur_bytes;
 	info.cur_regions = shmdev_stats.cur_regions;
 	info.peak_bytes = shmdev_stats.peak_bytes;
 	info.created = shmdev_stats.created;
 	info.destroyed = shmdev_stats.destroyed;
-	spin_unlock(&shmdev_stats.lock);
+	mutex_unlock(&shmdev_lock);
 
 	return shmdev_copy_out(uarg, usize, &info, sizeof(info));
 }
@@ -96,7 +107,7 @@ static long shmdev_get_info(void __user *uarg, size_t usize)
  * Commands are matched on type, number and direction; the size field is the
  * caller's struct size, negotiated by each handler.
  */
-static bool shmdev_cmd_is(unsigned int cmd, unsigned int want)
+bool shmdev_cmd_is(unsigned int cmd, unsigned int want)
 {
 	return _IOC_TYPE(cmd) == _IOC_TYPE(want) &&
 	       _IOC_NR(cmd) == _IOC_NR(want) &&
@@ -110,6 +121,12 @@ static long shmdev_dev_ioctl(struct file *file, unsigned int cmd,
 
 	if (shmdev_cmd_is(cmd, SHMDEV_IOC_GET_INFO))
 		return shmdev_get_info(uarg, _IOC_SIZE(cmd));
+	if (shmdev_cmd_is(cmd, SHMDEV_IOC_CREATE))
+		return shmdev_ioctl_create(uarg, _IOC_SIZE(cmd));
+	if (shmdev_cmd_is(cmd, SHMDEV_IOC_OPEN))
+		return shmdev_ioctl_open(uarg, _IOC_SIZE(cmd));
+	if (shmdev_cmd_is(cmd, SHMDEV_IOC_UNLINK))
+		return shmdev_ioctl_unlink(uarg, _IOC_SIZE(cmd));
 	return -ENOTTY;
 }
 
@@ -130,20 +147,40 @@ static struct miscdevice shmdev_misc = {
 
 static int __init shmdev_init(void)
 {
+	/* Parsed in place by tmpfs. */
+	char opts[] = "huge=within_size";
 	int ret;
 
+	shmdev_mnt = shmdev_mount_tmpfs(opts);
+	if (IS_ERR(shmdev_mnt)) {
+		ret = PTR_ERR(shmdev_mnt);
+		pr_err("could not mount the private tmpfs: %d\n", ret);
+		return ret;
+	}
+	ret = shmdev_proc_init();
+	if (ret)
+		goto out_unmount;
 	ret = misc_register(&shmdev_misc);
 	if (ret) {
 		pr_err("could not register /dev/%s: %d\n",
 		       SHMDEV_DEVICE_NAME, ret);
-		return ret;
+		goto out_proc_exit;
 	}
 	return 0;
+
+out_proc_exit:
+	shmdev_proc_exit();
+out_unmount:
+	kern_unmount(shmdev_mnt);
+	return ret;
 }
 
+/* Regions pin the module, so none is left here. */
 static void __exit shmdev_exit(void)
 {
 	misc_deregister(&shmdev_misc);
+	shmdev_proc_exit();
+	kern_unmount(shmdev_mnt);
 }
 
 module_init(shmdev_init);

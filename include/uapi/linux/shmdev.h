@@ -42,6 +42,54 @@
 /* Bumped only on an incompatible ABI change (never so far). */
 #define SHMDEV_ABI_VERSION	1
 
+/*
+ * Overview
+ *
+ * /dev/shmlist hands out regions: shared memory from a module-private tmpfs
+ * mounted with huge=within_size, so a mapping is made of 2 MiB pages where
+ * a 2 MiB page was available (4 KiB pages otherwise).  Each region is a file
+ * descriptor of its own, made by SHMDEV_IOC_CREATE or SHMDEV_IOC_OPEN on the
+ * device.  mmap(2) it with MAP_SHARED (MAP_PRIVATE gives -EINVAL); offset
+ * and length must lie within the region (-EINVAL); mappings come 2 MiB
+ * aligned when at least 2 MiB long.  Memory comes zeroed.  It is ordinary
+ * page cache, so get_user_pages (process_vm_readv, O_DIRECT) and fork work.
+ *
+ * Lifetime: a region lives while any region fd or mapping references it.
+ * When the last one goes, its memory and its name are released: also when
+ * holders die by SIGKILL.  A SHMDEV_CREATE_PERSIST region also stays while
+ * its name is linked, until SHMDEV_IOC_UNLINK (the shm_open model).
+ *
+ * Names: 1 to SHMDEV_NAME_MAX bytes, each a printable ASCII character
+ * (0x21..0x7e) other than '/', NUL-terminated in a SHMDEV_NAME_SIZE field
+ * whose bytes after the terminator must be zero (-EINVAL otherwise).  Names
+ * are scoped per IPC namespace: processes in separate IPC namespaces (as
+ * separate containers are) neither see nor collide with each other's names.
+ * A region without a name (empty name at create) is reachable only through
+ * its fd, like memfd.
+ *
+ * Permissions follow System V IPC (ipcperms): the caller's effective uid is
+ * checked against the region's owner and creator uid, then its groups
+ * against owner and creator gid, then "other"; read access is needed to
+ * open read-only, read and write access to open read-write;
+ * CAP_IPC_OWNER in the namespace's user namespace overrides.  A read-only
+ * fd never yields a writable mapping: mmap(PROT_WRITE) gives -EACCES and a
+ * later mprotect(PROT_WRITE) fails.  Unlink and SHMDEV_IOC_SET need the
+ * caller to be owner or creator, or CAP_IPC_OWNER (-EPERM otherwise).
+ *
+ * Limits (module parameters, 0 = none, reported by SHMDEV_IOC_GET_INFO) are
+ * checked before any memory is allocated: size above max_region_bytes gives
+ * -EFBIG; above max_total_bytes or max_regions, -ENOSPC; above
+ * max_uid_bytes for the creating uid, -EDQUOT.  The memory is charged to
+ * the memory cgroup of the process that faults or populates it.
+ *
+ * Listing: /proc/shmdev has a counters line then one line per region of
+ * the reader's IPC namespace (see the file's first lines for the fields).
+ * Every region of the namespace is listed, as ipcs(1) does; the name is
+ * shown only when the reader could open the region read-only, else "?".
+ *
+ * Module unload is refused (EBUSY) while any region exists.
+ */
+
 /* The misc device's name, as in /dev/shmlist. */
 #define SHMDEV_DEVICE_NAME	"shmlist"
 
@@ -89,5 +137,198 @@ struct shmdev_info {
 #define SHMDEV_INFO_SIZE_VER0	128	/* first published size */
 
 #define SHMDEV_IOC_GET_INFO	_IOWR(SHMDEV_IOC_MAGIC, 0x00, struct shmdev_info)
+
+/* SHMDEV_IOC_GET_INFO features */
+#define SHMDEV_FEAT_REGIONS	(1ULL << 0)	/* CREATE, OPEN, UNLINK, STAT, SET */
+#define SHMDEV_FEAT_PERSIST	(1ULL << 1)	/* SHMDEV_CREATE_PERSIST */
+#define SHMDEV_FEAT_POPULATE	(1ULL << 2)	/* SHMDEV_CREATE_POPULATE */
+#define SHMDEV_FEAT_HUGE	(1ULL << 3)	/* 2 MiB pages where available */
+#define SHMDEV_FEAT_LISTING	(1ULL << 4)	/* /proc/shmdev */
+
+#define SHMDEV_NAME_SIZE	256
+#define SHMDEV_NAME_MAX		(SHMDEV_NAME_SIZE - 1)
+
+/*
+ * struct shmdev_create - SHMDEV_IOC_CREATE on /dev/shmlist
+ * @size:	in: bytes, rounded up to the page size; 0, or more than the
+ *		largest file size, gives -EINVAL
+ * @flags:	in: SHMDEV_CREATE_* (others: -EINVAL)
+ * @mode:	in: permission bits, 0 to 0777 (others: -EINVAL)
+ * @fd:		out: the new region's fd, opened read-write
+ * @out_flags:	out: SHMDEV_CREATED when a new region was made (always, with
+ *		SHMDEV_CREATE_EXCL or without a name)
+ * @reserved:	in: must be 0
+ * @name:	in: the region's name, or empty for an unnamed region
+ *
+ * With a name that exists and without SHMDEV_CREATE_EXCL, the existing
+ * region is opened read-write as by SHMDEV_IOC_OPEN (its permissions are
+ * checked; its size must be at least @size, else -EINVAL; @mode is
+ * ignored).  With SHMDEV_CREATE_EXCL an existing name gives -EEXIST.  A
+ * name whose region is being created by another caller gives -EAGAIN.
+ *
+ * Errors: -EINVAL (bad size, flags, mode, name, nonzero reserved; PERSIST
+ * without a name), -EEXIST, -EAGAIN, -EACCES, -EFBIG, -ENOSPC, -EDQUOT (see
+ * Limits above), -ENOMEM (memory, or with SHMDEV_CREATE_POPULATE: the size
+ * exceeds the memory available now or the memory cgroup's limit; then
+ * nothing stays allocated), -EMFILE, -EFAULT.
+ */
+struct shmdev_create {
+	__u64 size;
+	__u32 flags;
+	__u32 mode;
+	__u32 fd;
+	__u32 out_flags;
+	__u64 reserved[4];
+	__u8 name[SHMDEV_NAME_SIZE];
+};
+
+#define SHMDEV_CREATE_SIZE_VER0	312
+
+#define SHMDEV_CREATE_EXCL	(1U << 0)	/* fail with -EEXIST if the name exists */
+#define SHMDEV_CREATE_PERSIST	(1U << 1)	/* keep while linked, until UNLINK */
+#define SHMDEV_CREATE_POPULATE	(1U << 2)	/* allocate all memory now */
+#define SHMDEV_CREATE_CLOEXEC	(1U << 3)	/* the fd gets FD_CLOEXEC */
+#define SHMDEV_CREATE_VALID_FLAGS	(SHMDEV_CREATE_EXCL | \
+					 SHMDEV_CREATE_PERSIST | \
+					 SHMDEV_CREATE_POPULATE | \
+					 SHMDEV_CREATE_CLOEXEC)
+
+#define SHMDEV_CREATED		(1U << 0)	/* out_flags: a new region */
+
+#define SHMDEV_IOC_CREATE	_IOWR(SHMDEV_IOC_MAGIC, 0x01, struct shmdev_create)
+
+/*
+ * struct shmdev_open - SHMDEV_IOC_OPEN on /dev/shmlist
+ * @flags:	in: SHMDEV_OPEN_* (others: -EINVAL); without
+ *		SHMDEV_OPEN_RDWR the fd is read-only
+ * @fd:		out: the region's new fd
+ * @reserved:	in: must be 0
+ * @name:	in: the name, in the caller's IPC namespace
+ *
+ * Errors: -EINVAL (flags, name, reserved), -ENOENT (no such name),
+ * -EACCES (permissions), -EMFILE, -EFAULT.
+ */
+struct shmdev_open {
+	__u32 flags;
+	__u32 fd;
+	__u64 reserved[4];
+	__u8 name[SHMDEV_NAME_SIZE];
+};
+
+#define SHMDEV_OPEN_SIZE_VER0	296
+
+#define SHMDEV_OPEN_RDWR	(1U << 0)	/* read-write, else read-only */
+#define SHMDEV_OPEN_CLOEXEC	(1U << 1)	/* the fd gets FD_CLOEXEC */
+#define SHMDEV_OPEN_VALID_FLAGS	(SHMDEV_OPEN_RDWR | SHMDEV_OPEN_CLOEXEC)
+
+#define SHMDEV_IOC_OPEN		_IOWR(SHMDEV_IOC_MAGIC, 0x02, struct shmdev_open)
+
+/*
+ * struct shmdev_unlink - SHMDEV_IOC_UNLINK on /dev/shmlist
+ * @flags:	in: must be 0
+ * @pad:	in: must be 0
+ * @reserved:	in: must be 0
+ * @name:	in: the name, in the caller's IPC namespace
+ *
+ * Removes the name at once; the memory goes with the region's last user
+ * (for a PERSIST region: at once if it has none).
+ * Errors: -EINVAL, -ENOENT, -EPERM (not owner or creator and no
+ * CAP_IPC_OWNER), -EFAULT.
+ */
+struct shmdev_unlink {
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[4];
+	__u8 name[SHMDEV_NAME_SIZE];
+};
+
+#define SHMDEV_UNLINK_SIZE_VER0	296
+
+#define SHMDEV_IOC_UNLINK	_IOW(SHMDEV_IOC_MAGIC, 0x03, struct shmdev_unlink)
+
+/*
+ * struct shmdev_stat - SHMDEV_IOC_STAT on a region fd
+ * @flags:	in: must be 0
+ * @state:	out: SHMDEV_STATE_* bits
+ * @id:		out: the region's id, unique since the module loaded
+ * @size:	out: bytes (the page-rounded size)
+ * @uid, @gid:	out: owner, in the caller's user namespace
+ * @cuid, @cgid: out: creator, in the caller's user namespace
+ * @mode:	out: permission bits
+ * @fd_mode:	out: SHMDEV_OPEN_RDWR when this fd is read-write, else 0
+ * @nfds:	out: open region fds (all processes)
+ * @nmaps:	out: mappings (VMAs, all processes)
+ * @huge_bytes:	out: bytes of the region now mapped with 2 MiB pages
+ * @resident_bytes: out: bytes of the region now in memory
+ * @ctime_ns:	out: creation time, CLOCK_REALTIME nanoseconds
+ * @cpid:	out: creator's pid in the caller's pid namespace (0: not there)
+ * @pad:	out: 0
+ * @reserved:	in: must be 0; out: 0
+ * @name:	out: the name, empty for an unnamed region
+ *
+ * Errors: -EINVAL (flags, reserved), -EFAULT.
+ */
+struct shmdev_stat {
+	__u32 flags;
+	__u32 state;
+	__u64 id;
+	__u64 size;
+	__u32 uid;
+	__u32 gid;
+	__u32 cuid;
+	__u32 cgid;
+	__u32 mode;
+	__u32 fd_mode;
+	__u64 nfds;
+	__u64 nmaps;
+	__u64 huge_bytes;
+	__u64 resident_bytes;
+	__u64 ctime_ns;
+	__u32 cpid;
+	__u32 pad;
+	__u64 reserved[4];
+	__u8 name[SHMDEV_NAME_SIZE];
+};
+
+#define SHMDEV_STAT_SIZE_VER0	384
+
+#define SHMDEV_STATE_NAMED	(1U << 0)	/* created with a name */
+#define SHMDEV_STATE_LINKED	(1U << 1)	/* the name is still linked */
+#define SHMDEV_STATE_PERSIST	(1U << 2)	/* created with PERSIST */
+
+#define SHMDEV_IOC_STAT		_IOWR(SHMDEV_IOC_MAGIC, 0x10, struct shmdev_stat)
+
+/*
+ * struct shmdev_set - SHMDEV_IOC_SET on a region fd (as IPC_SET)
+ * @flags:	in: SHMDEV_SET_* saying which fields to apply (others: -EINVAL)
+ * @mode:	in: new permission bits, 0 to 0777 (others: -EINVAL)
+ * @uid, @gid:	in: new owner, in the caller's user namespace (unmapped:
+ *		-EINVAL)
+ * @pad:	in: must be 0
+ * @reserved:	in: must be 0
+ *
+ * Errors: -EINVAL, -EPERM (not owner or creator and no CAP_IPC_OWNER),
+ * -EFAULT.
+ */
+struct shmdev_set {
+	__u32 flags;
+	__u32 mode;
+	__u32 uid;
+	__u32 gid;
+	__u64 reserved[4];
+};
+
+#define SHMDEV_SET_SIZE_VER0	48
+
+#define SHMDEV_SET_MODE		(1U << 0)
+#define SHMDEV_SET_OWNER	(1U << 1)	/* both uid and gid */
+#define SHMDEV_SET_VALID_FLAGS	(SHMDEV_SET_MODE | SHMDEV_SET_OWNER)
+
+#define SHMDEV_IOC_SET		_IOW(SHMDEV_IOC_MAGIC, 0x11, struct shmdev_set)
+
+/*
+ * Device commands (GET_INFO, CREATE, OPEN, UNLINK) on a region fd, and
+ * region commands (STAT, SET) on the device, give -ENOTTY.
+ */
 
 #endif /* _UAPI_LINUX_SHMDEV_H */

@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <linux/shmdev.h>
@@ -20,6 +22,18 @@
 #define KT_SKIP 77
 
 static int kt_failed;
+
+/* Whether the checks of a forked child passed: its exit status. */
+static inline void kt_wait_child(pid_t pid, const char *what)
+{
+	int status = 0;
+
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		printf("FAIL: child %s (status 0x%x)\n", what, status);
+		kt_failed = 1;
+	}
+}
 
 #define kt_fail(fmt, ...) do {						\
 	printf("FAIL %s:%d: " fmt "\n", __FILE__, __LINE__, ##__VA_ARGS__); \
@@ -67,7 +81,11 @@ static inline void kt_skip(const char *why)
 /* Open /dev/shmlist or skip the whole program when it is missing. */
 static inline int kt_open_dev(void)
 {
-	int fd = open("/dev/" SHMDEV_DEVICE_NAME, O_RDWR | O_CLOEXEC);
+	int fd;
+
+	/* Children's output must not be lost or doubled. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fd = open("/dev/" SHMDEV_DEVICE_NAME, O_RDWR | O_CLOEXEC);
 
 	if (fd < 0 && errno == ENOENT)
 		kt_skip("/dev/shmlist is missing: module not loaded");
@@ -92,6 +110,141 @@ static inline int kt_read_param(const char *name, unsigned long long *val)
 	ok = fscanf(f, "%llu", val) == 1;
 	fclose(f);
 	return ok ? 0 : -1;
+}
+
+/* SHMDEV_IOC_CREATE; returns the fd or -errno. */
+static inline int kt_create(int dev, const char *name, unsigned long long size,
+			    unsigned int flags, unsigned int mode)
+{
+	struct shmdev_create c;
+
+	memset(&c, 0, sizeof(c));
+	c.size = size;
+	c.flags = flags;
+	c.mode = mode;
+	if (name)
+		snprintf((char *)c.name, sizeof(c.name), "%s", name);
+	if (ioctl(dev, SHMDEV_IOC_CREATE, &c) < 0)
+		return -errno;
+	return (int)c.fd;
+}
+
+/* SHMDEV_IOC_OPEN; returns the fd or -errno. */
+static inline int kt_open(int dev, const char *name, unsigned int flags)
+{
+	struct shmdev_open o;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = flags;
+	snprintf((char *)o.name, sizeof(o.name), "%s", name);
+	if (ioctl(dev, SHMDEV_IOC_OPEN, &o) < 0)
+		return -errno;
+	return (int)o.fd;
+}
+
+/* SHMDEV_IOC_UNLINK; returns 0 or -errno. */
+static inline int kt_unlink(int dev, const char *name)
+{
+	struct shmdev_unlink u;
+
+	memset(&u, 0, sizeof(u));
+	snprintf((char *)u.name, sizeof(u.name), "%s", name);
+	if (ioctl(dev, SHMDEV_IOC_UNLINK, &u) < 0)
+		return -errno;
+	return 0;
+}
+
+/* SHMDEV_IOC_STAT; returns 0 or -errno. */
+static inline int kt_stat(int fd, struct shmdev_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	if (ioctl(fd, SHMDEV_IOC_STAT, st) < 0)
+		return -errno;
+	return 0;
+}
+
+/* SHMDEV_IOC_GET_INFO, failing the test if it fails. */
+static inline struct shmdev_info kt_info(int dev)
+{
+	struct shmdev_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(dev, SHMDEV_IOC_GET_INFO, &info) < 0)
+		kt_fail("GET_INFO: %s", strerror(errno));
+	return info;
+}
+
+/* Write a module parameter; returns 0 or -1. */
+static inline int kt_write_param(const char *name, unsigned long long val)
+{
+	char path[256];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "/sys/module/shmdev/parameters/%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return -1;
+	ok = fprintf(f, "%llu\n", val) > 0;
+	ok = (fclose(f) == 0) && ok;
+	return ok ? 0 : -1;
+}
+
+/*
+ * Count lines of /proc/shmdev (regions of this namespace) whose name
+ * field is @name, or all region lines when @name is NULL.
+ */
+static inline int kt_listed(const char *name)
+{
+	char line[1024], field[SHMDEV_NAME_SIZE + 1];
+	unsigned long long id;
+	FILE *f = fopen("/proc/shmdev", "r");
+	int n = 0;
+
+	if (!f) {
+		kt_fail("open /proc/shmdev: %s", strerror(errno));
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#')
+			continue;
+		if (sscanf(line, "%llu %256s", &id, field) != 2)
+			continue;
+		if (!name || !strcmp(field, name))
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wait up to @ms for kt_listed(@name) to equal @want; returns the count. */
+static inline int kt_wait_listed(const char *name, int want, int ms)
+{
+	int n = kt_listed(name);
+
+	while (n != want && ms > 0) {
+		usleep(10000);
+		ms -= 10;
+		n = kt_listed(name);
+	}
+	return n;
+}
+
+/* Shmem: line of /proc/meminfo, in kB. */
+static inline long long kt_meminfo(const char *key)
+{
+	char line[256];
+	long long v = -1;
+	size_t len = strlen(key);
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, len) && line[len] == ':')
+			sscanf(line + len + 1, "%lld", &v);
+	fclose(f);
+	return v;
 }
 
 static inline int kt_exit(void)

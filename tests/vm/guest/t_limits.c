@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Limits: each module parameter, when exceeded, gives its documented error
+ * before anything is allocated; GET_INFO reports them; usage returns to
+ * zero once everything is closed.
+ */
+#include "kt.h"
+
+#define MiB (1024ull * 1024)
+
+static int dev;
+
+static void set_param(const char *name, unsigned long long v)
+{
+	if (kt_write_param(name, v))
+		kt_fail("set %s=%llu", name, v);
+}
+
+static void region_bytes(void)
+{
+	struct shmdev_info info;
+	int fd;
+
+	set_param("max_region_bytes", 4 * MiB);
+	info = kt_info(dev);
+	kt_eq(info.max_region_bytes, 4 * MiB);
+	kt_eq(kt_create(dev, "big", 4 * MiB + 1, 0, 0600), -EFBIG);
+	kt_eq(kt_listed("big"), 0);
+	fd = kt_create(dev, "big", 4 * MiB, 0, 0600);
+	kt_true(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	set_param("max_region_bytes", 0);
+}
+
+static void regions(void)
+{
+	struct shmdev_info info = kt_info(dev);
+	int fd[3], i;
+
+	set_param("max_regions", info.cur_regions + 2);
+	kt_eq(kt_info(dev).max_regions, info.cur_regions + 2);
+	fd[0] = kt_create(dev, NULL, 4096, 0, 0600);
+	fd[1] = kt_create(dev, NULL, 4096, 0, 0600);
+	fd[2] = kt_create(dev, NULL, 4096, 0, 0600);
+	kt_true(fd[0] >= 0 && fd[1] >= 0);
+	kt_eq(fd[2], -ENOSPC);
+	for (i = 0; i < 3; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	/* Room again once one is gone. */
+	fd[0] = kt_create(dev, NULL, 4096, 0, 0600);
+	kt_true(fd[0] >= 0);
+	if (fd[0] >= 0)
+		close(fd[0]);
+	set_param("max_regions", 4096);
+}
+
+static void total_bytes(void)
+{
+	struct shmdev_info info = kt_info(dev);
+	int a, b;
+
+	set_param("max_total_bytes", info.cur_bytes + 8 * MiB);
+	kt_eq(kt_info(dev).max_total_bytes, info.cur_bytes + 8 * MiB);
+	a = kt_create(dev, NULL, 6 * MiB, 0, 0600);
+	kt_true(a >= 0);
+	b = kt_create(dev, NULL, 4 * MiB, 0, 0600);
+	kt_eq(b, -ENOSPC);
+	if (b >= 0)
+		close(b);
+	b = kt_create(dev, NULL, 2 * MiB, 0, 0600);
+	kt_true(b >= 0);
+	if (b >= 0)
+		close(b);
+	if (a >= 0)
+		close(a);
+	/* Lowered below what is in use: every create fails. */
+	a = kt_create(dev, NULL, 8 * MiB, 0, 0600);
+	set_param("max_total_bytes", 4096);
+	kt_eq(kt_create(dev, NULL, 4096, 0, 0600), -ENOSPC);
+	if (a >= 0)
+		close(a);
+	set_param("max_total_bytes", 0);
+}
+
+static void uid_bytes(void)
+{
+	int a, b;
+
+	set_param("max_uid_bytes", 8 * MiB);
+	kt_eq(kt_info(dev).max_uid_bytes, 8 * MiB);
+	a = kt_create(dev, "quota", 6 * MiB, SHMDEV_CREATE_PERSIST, 0600);
+	kt_true(a >= 0);
+	if (a >= 0)
+		close(a);
+	/* The persistent region still counts against the creator. */
+	b = kt_create(dev, NULL, 4 * MiB, 0, 0600);
+	kt_eq(b, -EDQUOT);
+	if (b >= 0)
+		close(b);
+	kt_eq(kt_unlink(dev, "quota"), 0);
+	b = kt_create(dev, NULL, 4 * MiB, 0, 0600);
+	kt_true(b >= 0);
+	if (b >= 0)
+		close(b);
+	set_param("max_uid_bytes", 0);
+}
+
+int main(void)
+{
+	struct shmdev_info info;
+
+	dev = kt_open_dev();
+	if (geteuid() != 0)
+		kt_skip("needs root to set module parameters");
+	region_bytes();
+	regions();
+	total_bytes();
+	uid_bytes();
+	kt_eq(kt_wait_listed(NULL, 0, 2000), 0);
+	info = kt_info(dev);
+	kt_eq(info.cur_bytes, 0);
+	kt_eq(info.cur_regions, 0);
+	kt_eq(info.created, info.destroyed);
+	close(dev);
+	return kt_exit();
+}
