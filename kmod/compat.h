@@ -30,17 +30,14 @@ static inline void shmdev_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 }
 
-/*
- * 6.17 renamed call_mmap() to vfs_mmap() (shmem has ->mmap_prepare there,
- * which vfs_mmap() handles; never call f_op->mmap directly).
- */
-static inline int shmdev_call_mmap(struct file *file,
-				   struct vm_area_struct *vma)
+/* The same for setting flags. */
+static inline void shmdev_vm_flags_set(struct vm_area_struct *vma,
+				       vm_flags_t flags)
 {
-#ifdef SHMDEV_HAVE_VFS_MMAP
-	return vfs_mmap(file, vma);
+#ifdef SHMDEV_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
 #else
-	return call_mmap(file, vma);
+	vma->vm_flags |= flags;
 #endif
 }
 

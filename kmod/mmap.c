@@ -4,10 +4,14 @@
  * file and set up by shmem itself, so faults, huge pages, get_user_pages
  * and memcg accounting are shmem's; shmem's vm_ops are wrapped only to
  * count mappings and hold the region while it is mapped.
+ *
+ * The shmem file is reachable from the VMA (vm_file), and remap_file_pages
+ * mmaps vm_file again; so the file gets shmdev's operations: its mmap is
+ * the region's, and its release frees the region.
  */
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/pagemap.h>
-#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/xarray.h>
 
@@ -87,6 +91,84 @@ static const struct vm_operations_struct shmdev_vm_ops = {
 #endif
 };
 
+/*
+ * shmem's file operations, learnt from the first region's file (shmem does
+ * not export them); set once, read-only after.
+ */
+static const struct file_operations *shmdev_shmem_fops_orig;
+
+static int shmdev_shmem_mmap(struct file *file, struct vm_area_struct *vma);
+
+static unsigned long shmdev_shmem_get_unmapped_area(struct file *file,
+						    unsigned long addr,
+						    unsigned long len,
+						    unsigned long pgoff,
+						    unsigned long flags)
+{
+	return shmdev_shmem_fops_orig->get_unmapped_area(file, addr, len,
+							 pgoff, flags);
+}
+
+/* Populate, and madvise(MADV_REMOVE) through a writable mapping. */
+static long shmdev_shmem_fallocate(struct file *file, int mode, loff_t offset,
+				   loff_t len)
+{
+	return shmdev_shmem_fops_orig->fallocate(file, mode, offset, len);
+}
+
+/* msync(2) of a mapping. */
+static int shmdev_shmem_fsync(struct file *file, loff_t start, loff_t end,
+			      int datasync)
+{
+	if (!shmdev_shmem_fops_orig->fsync)
+		return 0;
+	return shmdev_shmem_fops_orig->fsync(file, start, end, datasync);
+}
+
+static int shmdev_shmem_release(struct inode *inode, struct file *file)
+{
+	shmdev_region_destroy(file->private_data);
+	return 0;
+}
+
+/*
+ * The file is never opened by path: no read, write or seek.  Only what
+ * mappings and shmdev itself use is forwarded to shmem.
+ */
+static const struct file_operations shmdev_shmem_fops = {
+	.owner			= THIS_MODULE,
+	.mmap			= shmdev_shmem_mmap,
+	.get_unmapped_area	= shmdev_shmem_get_unmapped_area,
+	.fallocate		= shmdev_shmem_fallocate,
+	.fsync			= shmdev_shmem_fsync,
+	.release		= shmdev_shmem_release,
+};
+
+/*
+ * Give @r's new shmem file shmdev's operations.  Nothing fails after the
+ * switch: from then on the file's release frees @r.
+ */
+int shmdev_shmem_adopt(struct shmdev_region *r)
+{
+	const struct file_operations *orig = r->shmem->f_op;
+	const struct file_operations *old;
+
+	/* shmem whose mmap is ->mmap_prepare only (6.16+) is not handled. */
+	if (!orig->mmap || !orig->get_unmapped_area || !orig->fallocate)
+		return -EOPNOTSUPP;
+	old = cmpxchg(&shmdev_shmem_fops_orig, NULL, orig);
+	if (old && old != orig)
+		return -EOPNOTSUPP;
+	/*
+	 * The file's reference on this module, dropped by the VFS after the
+	 * release; the caller's /dev/shmlist file keeps the module live now.
+	 */
+	__module_get(THIS_MODULE);
+	r->shmem->private_data = r;
+	replace_fops(r->shmem, &shmdev_shmem_fops);
+	return 0;
+}
+
 /* Learn shmem's vm_ops; false if they are not what the wrapper expects. */
 static bool shmdev_learn_vm_ops(const struct vm_operations_struct *ops)
 {
@@ -98,7 +180,11 @@ static bool shmdev_learn_vm_ops(const struct vm_operations_struct *ops)
 	return !old || old == ops;
 }
 
-int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
+/*
+ * Every mapping of the shmem file: from a region fd (below) or from
+ * remap_file_pages() on an existing mapping.  It holds a region reference.
+ */
+static int shmdev_shmem_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct shmdev_region *r = file->private_data;
 	unsigned long pages = r->size >> PAGE_SHIFT;
@@ -107,26 +193,43 @@ int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
 	/* MAP_SHARED only; a read-only fd's MAP_SHARED has VM_MAYSHARE. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
+		return -EINVAL;
+	/* Zero only when remap_file_pages() unmapped the last user. */
+	if (!kref_get_unless_zero(&r->ref))
+		return -EINVAL;
+
+	ret = shmdev_shmem_fops_orig->mmap(file, vma);
+	if (ret)
+		goto out_put;
+	if (WARN_ON_ONCE(!shmdev_learn_vm_ops(vma->vm_ops))) {
+		ret = -EINVAL;
+		goto out_put;
+	}
+	vma->vm_ops = &shmdev_vm_ops;
+	vma->vm_private_data = r;
+	/* mremap(2) may not grow it past the region. */
+	shmdev_vm_flags_set(vma, VM_DONTEXPAND);
+	atomic_inc(&r->nmaps);
+	return 0;
+
+out_put:
+	shmdev_region_put(r);
+	return ret;
+}
+
+int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct shmdev_region *r = file->private_data;
+
 	if (!(file->f_mode & FMODE_WRITE)) {
 		if (vma->vm_flags & VM_WRITE)
 			return -EACCES;
 		/* Never upgradable by mprotect(PROT_WRITE). */
 		shmdev_vm_flags_clear(vma, VM_MAYWRITE);
 	}
-	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
-		return -EINVAL;
-
 	vma_set_file(vma, r->shmem);
-	ret = shmdev_call_mmap(r->shmem, vma);
-	if (ret)
-		return ret;
-	if (WARN_ON_ONCE(!shmdev_learn_vm_ops(vma->vm_ops)))
-		return -EINVAL;
-	vma->vm_ops = &shmdev_vm_ops;
-	vma->vm_private_data = r;
-	shmdev_region_get(r);
-	atomic_inc(&r->nmaps);
-	return 0;
+	return shmdev_shmem_mmap(r->shmem, vma);
 }
 
 /* shmem aligns to 2 MiB when the mount allows huge pages. */
@@ -137,29 +240,38 @@ unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long flags)
 {
 	struct shmdev_region *r = file->private_data;
-	struct file *shmem = r->shmem;
 
-	return shmem->f_op->get_unmapped_area(shmem, addr, len, pgoff, flags);
+	return shmdev_shmem_get_unmapped_area(r->shmem, addr, len, pgoff,
+					      flags);
 }
 
-/* Bytes of @r's page cache that are mapped by a PMD somewhere now. */
+/*
+ * Bytes of @r's page cache that are mapped by a PMD somewhere now.  Under
+ * the xarray lock a folio can be neither split nor removed from the file;
+ * the lock is dropped every SHMDEV_WALK_BATCH entries.
+ */
+#define SHMDEV_WALK_BATCH	1024
+
 u64 shmdev_region_huge_bytes(struct shmdev_region *r)
 {
 	XA_STATE(xas, &r->shmem->f_mapping->i_pages, 0);
 	struct folio *folio;
+	unsigned int n = 0;
 	u64 bytes = 0;
 
-	rcu_read_lock();
+	xas_lock_irq(&xas);
 	xas_for_each(&xas, folio, ULONG_MAX) {
-		if (xas_retry(&xas, folio) || xa_is_value(folio))
+		if (xa_is_value(folio))
 			continue;
 		if (folio_test_large(folio) && folio_entire_mapcount(folio) > 0)
 			bytes += folio_size(folio);
-		if (need_resched()) {
+		if (++n % SHMDEV_WALK_BATCH == 0) {
 			xas_pause(&xas);
-			cond_resched_rcu();
+			xas_unlock_irq(&xas);
+			cond_resched();
+			xas_lock_irq(&xas);
 		}
 	}
-	rcu_read_unlock();
+	xas_unlock_irq(&xas);
 	return bytes;
 }

@@ -17,49 +17,99 @@
 
 #define SHMDEV_PROC_NAME "shmdev"
 
+/*
+ * The walk holds a reference on the region being shown, not shmdev_lock,
+ * so that counting its huge pages stalls nobody.
+ */
+static struct shmdev_region *shmdev_seq_from(struct list_head *prev)
+{
+	struct shmdev_region *r = list_entry(prev, struct shmdev_region, node);
+
+	lockdep_assert_held(&shmdev_lock);
+	list_for_each_entry_continue(r, &shmdev_regions, node) {
+		if (r->live && r->ns == current->nsproxy->ipc_ns) {
+			shmdev_region_get(r);
+			return r;
+		}
+	}
+	return NULL;
+}
+
 static void *shmdev_seq_start(struct seq_file *m, loff_t *pos)
 {
+	struct shmdev_region *r;
+	loff_t n = *pos;
+
+	if (!n)
+		return SEQ_START_TOKEN;
 	mutex_lock(&shmdev_lock);
-	return seq_list_start_head(&shmdev_regions, *pos);
+	r = shmdev_seq_from(&shmdev_regions);
+	while (r && --n) {
+		struct shmdev_region *next = shmdev_seq_from(&r->node);
+
+		/* Never the last reference: r is live and listed. */
+		refcount_dec(&r->ref.refcount);
+		r = next;
+	}
+	mutex_unlock(&shmdev_lock);
+	return r;
 }
 
 static void *shmdev_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
-	return seq_list_next(v, &shmdev_regions, pos);
+	struct shmdev_region *r = v, *next;
+
+	++*pos;
+	mutex_lock(&shmdev_lock);
+	next = shmdev_seq_from(v == SEQ_START_TOKEN ? &shmdev_regions :
+			       &r->node);
+	mutex_unlock(&shmdev_lock);
+	if (v != SEQ_START_TOKEN)
+		shmdev_region_put(r);
+	return next;
 }
 
 static void shmdev_seq_stop(struct seq_file *m, void *v)
 {
-	mutex_unlock(&shmdev_lock);
+	if (v && v != SEQ_START_TOKEN)
+		shmdev_region_put(v);
 }
 
 static int shmdev_seq_show(struct seq_file *m, void *v)
 {
 	struct user_namespace *uns = seq_user_ns(m);
 	struct shmdev_stats *s = &shmdev_stats;
-	struct shmdev_region *r;
-	const char *sep = "";
+	struct shmdev_region *r = v;
+	const char *sep = "", *name;
+	kuid_t uid;
+	kgid_t gid;
+	umode_t mode;
+	bool linked;
 
-	lockdep_assert_held(&shmdev_lock);
-	if (v == &shmdev_regions) {
+	if (v == SEQ_START_TOKEN) {
+		mutex_lock(&shmdev_lock);
 		seq_printf(m, "# shmdev %s created %llu destroyed %llu regions %llu bytes %llu peak_bytes %llu\n",
 			   SHMDEV_VERSION_STRING, s->created, s->destroyed,
 			   s->cur_regions, s->cur_bytes, s->peak_bytes);
+		mutex_unlock(&shmdev_lock);
 		seq_puts(m, "# id name size uid gid cuid cgid mode nfds nmaps huge_bytes resident_bytes cpid ctime state\n");
 		return 0;
 	}
-	r = list_entry(v, struct shmdev_region, node);
-	if (!r->live || r->ns != current->nsproxy->ipc_ns)
-		return 0;
+
+	mutex_lock(&shmdev_lock);
+	name = !r->name[0] ? "-" :
+	       shmdev_may_access(r, 4, false) ? r->name : "?";
+	uid = r->uid;
+	gid = r->gid;
+	mode = r->mode;
+	linked = r->linked;
+	mutex_unlock(&shmdev_lock);
 
 	seq_printf(m, "%llu %s %llu %u %u %u %u %04o %d %d %llu %llu %d %lld ",
-		   r->id,
-		   !r->name[0] ? "-" :
-		   shmdev_may_access(r, 4, false) ? r->name : "?",
-		   r->size,
-		   from_kuid_munged(uns, r->uid), from_kgid_munged(uns, r->gid),
+		   r->id, name, r->size,
+		   from_kuid_munged(uns, uid), from_kgid_munged(uns, gid),
 		   from_kuid_munged(uns, r->cuid),
-		   from_kgid_munged(uns, r->cgid), r->mode,
+		   from_kgid_munged(uns, r->cgid), mode,
 		   atomic_read(&r->nfds), atomic_read(&r->nmaps),
 		   shmdev_region_huge_bytes(r),
 		   (u64)READ_ONCE(r->shmem->f_mapping->nrpages) << PAGE_SHIFT,
@@ -68,7 +118,7 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 		seq_puts(m, "named");
 		sep = ",";
 	}
-	if (r->linked) {
+	if (linked) {
 		seq_printf(m, "%slinked", sep);
 		sep = ",";
 	}

@@ -157,25 +157,13 @@ static void shmdev_unlist(struct shmdev_region *r)
 	}
 }
 
-static void shmdev_region_free(struct shmdev_region *r)
+/* The end: from the shmem file's release, or before it was adopted. */
+void shmdev_region_destroy(struct shmdev_region *r)
 {
-	if (r->shmem)
-		fput(r->shmem);
 	shmdev_put_ipc_ns(r->ns);
 	put_pid(r->cpid);
 	kfree(r);
 }
-
-static int shmdev_pin_release(struct inode *inode, struct file *file)
-{
-	shmdev_region_free(file->private_data);
-	return 0;
-}
-
-static const struct file_operations shmdev_pin_fops = {
-	.owner		= THIS_MODULE,
-	.release	= shmdev_pin_release,
-};
 
 static void shmdev_region_release(struct kref *ref)
 {
@@ -183,7 +171,7 @@ static void shmdev_region_release(struct kref *ref)
 
 	shmdev_unlist(r);
 	mutex_unlock(&shmdev_lock);
-	fput(r->pin);
+	fput(r->shmem);
 }
 
 void shmdev_region_get(struct shmdev_region *r)
@@ -487,14 +475,14 @@ long shmdev_ioctl_create(void __user *uarg, size_t usize)
 		old = shmdev_name_lookup(r->ns, r->name);
 		if (old) {
 			ret = shmdev_create_existing(old, &c, size, uarg, usize);
-			shmdev_region_free(r);
+			shmdev_region_destroy(r);
 			return ret;
 		}
 	}
 	ret = shmdev_charge(r);
 	if (ret) {
 		mutex_unlock(&shmdev_lock);
-		goto out_free;
+		goto out_destroy;
 	}
 	list_add_tail(&r->node, &shmdev_regions);
 	if (len) {
@@ -508,32 +496,35 @@ long shmdev_ioctl_create(void __user *uarg, size_t usize)
 					     VM_NORESERVE);
 	if (IS_ERR(r->shmem)) {
 		ret = PTR_ERR(r->shmem);
-		r->shmem = NULL;
 		goto out_unlist;
 	}
+	ret = shmdev_shmem_adopt(r);
+	if (ret)
+		goto out_put_shmem;
+
+	/* From here the shmem file's release frees the region. */
 	if (c.flags & SHMDEV_CREATE_POPULATE) {
 		ret = shmdev_populate(r);
-		if (ret)
-			goto out_unlist;
+		if (ret) {
+			mutex_lock(&shmdev_lock);
+			shmdev_unlist(r);
+			mutex_unlock(&shmdev_lock);
+			fput(r->shmem);
+			return ret;
+		}
 	}
-	r->pin = anon_inode_getfile("[shmdev-region]", &shmdev_pin_fops, r,
-				    O_RDONLY);
-	if (IS_ERR(r->pin)) {
-		ret = PTR_ERR(r->pin);
-		goto out_unlist;
-	}
-
-	/* From here the region's reference owns it, the pin frees it. */
 	c.out_flags = SHMDEV_CREATED;
 	return shmdev_region_fd(r, O_RDWR, c.flags & SHMDEV_CREATE_CLOEXEC,
 				true, &c.fd, uarg, usize, &c, sizeof(c));
 
+out_put_shmem:
+	fput(r->shmem);
 out_unlist:
 	mutex_lock(&shmdev_lock);
 	shmdev_unlist(r);
 	mutex_unlock(&shmdev_lock);
-out_free:
-	shmdev_region_free(r);
+out_destroy:
+	shmdev_region_destroy(r);
 	return ret;
 }
 

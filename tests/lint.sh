@@ -44,6 +44,20 @@ else
 	res FAIL lint/checkpatch "no checkpatch.pl: install linux-source-6.1"
 fi
 
+# The module builds from clean without a compiler warning, even with W=1.
+make -s -C "$kdir" M="$top" clean > /dev/null 2>&1
+out=$(make -C "$kdir" M="$top" W=1 modules 2>&1)
+warn=$(echo "$out" | grep -E '(warning|error):')
+if [ -n "$warn" ]; then
+	echo "$warn"
+	res FAIL lint/module-warnings "$(echo "$warn" | wc -l) compiler warnings (W=1)"
+elif [ ! -f "$top/shmdev.ko" ]; then
+	echo "$out" | tail -n 20
+	res FAIL lint/module-warnings "the module did not build"
+else
+	res PASS lint/module-warnings "no compiler warnings with W=1"
+fi
+
 # sparse over every module file (C=2 checks even up-to-date objects).
 out=$(make -s -C "$kdir" M="$top" C=2 CHECK=sparse modules 2>&1 |
 	grep -E '(warning|error):' | grep -v '^make')

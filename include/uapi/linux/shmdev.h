@@ -88,6 +88,13 @@
  * shown only when the reader could open the region read-only, else "?".
  *
  * Module unload is refused (EBUSY) while any region exists.
+ *
+ * A PERSIST region whose IPC namespace has no process left (a container
+ * that exited) can no longer be named, so it stays, and so does the
+ * module: unlink persistent regions before their namespace goes away.
+ *
+ * Every mapping of a region is counted, including those remap_file_pages(2)
+ * makes of an existing one.  mremap(2) cannot grow a mapping.
  */
 
 /* The misc device's name, as in /dev/shmlist. */
@@ -114,7 +121,9 @@
  * @reserved:		in: must be 0; out: 0
  *
  * Limits are the module parameters of the same names, read at the time of
- * the call.  A live region is counted from create until its memory is freed.
+ * the call.  A live region is counted from a successful create until its
+ * last fd, mapping and PERSIST name are gone (its memory is freed right
+ * after).  Counters cover the whole module, every IPC namespace.
  */
 struct shmdev_info {
 	__u32 flags;
@@ -170,7 +179,8 @@ struct shmdev_info {
  * without a name), -EEXIST, -EAGAIN, -EACCES, -EFBIG, -ENOSPC, -EDQUOT (see
  * Limits above), -ENOMEM (memory, or with SHMDEV_CREATE_POPULATE: the size
  * exceeds the memory available now or the memory cgroup's limit; then
- * nothing stays allocated), -EMFILE, -EFAULT.
+ * nothing stays allocated), -EINTR (a fatal signal during populate),
+ * -EMFILE, -EFAULT.
  */
 struct shmdev_create {
 	__u64 size;
@@ -256,7 +266,9 @@ struct shmdev_unlink {
  * @cuid, @cgid: out: creator, in the caller's user namespace
  * @mode:	out: permission bits
  * @fd_mode:	out: SHMDEV_OPEN_RDWR when this fd is read-write, else 0
- * @nfds:	out: open region fds (all processes)
+ * @nfds:	out: open region files, all processes (each CREATE or OPEN
+ *		makes one; dup, fork and SCM_RIGHTS share it, like nattch
+ *		counts attaches, not descriptors)
  * @nmaps:	out: mappings (VMAs, all processes)
  * @huge_bytes:	out: bytes of the region now mapped with 2 MiB pages
  * @resident_bytes: out: bytes of the region now in memory
@@ -304,7 +316,6 @@ struct shmdev_stat {
  * @mode:	in: new permission bits, 0 to 0777 (others: -EINVAL)
  * @uid, @gid:	in: new owner, in the caller's user namespace (unmapped:
  *		-EINVAL)
- * @pad:	in: must be 0
  * @reserved:	in: must be 0
  *
  * Errors: -EINVAL, -EPERM (not owner or creator and no CAP_IPC_OWNER),
