@@ -30,17 +30,6 @@ static inline void shmdev_vm_flags_clear(struct vm_area_struct *vma,
 #endif
 }
 
-/* The same for setting flags. */
-static inline void shmdev_vm_flags_set(struct vm_area_struct *vma,
-				       vm_flags_t flags)
-{
-#ifdef SHMDEV_HAVE_VM_FLAGS_SET
-	vm_flags_set(vma, flags);
-#else
-	vma->vm_flags |= flags;
-#endif
-}
-
 /*
  * put_ipc_ns() is not exported; the namespace's own proc_ns operations
  * drop the reference the same way nsfs does.  Without CONFIG_IPC_NS there is

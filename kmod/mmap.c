@@ -99,16 +99,6 @@ static const struct file_operations *shmdev_shmem_fops_orig;
 
 static int shmdev_shmem_mmap(struct file *file, struct vm_area_struct *vma);
 
-static unsigned long shmdev_shmem_get_unmapped_area(struct file *file,
-						    unsigned long addr,
-						    unsigned long len,
-						    unsigned long pgoff,
-						    unsigned long flags)
-{
-	return shmdev_shmem_fops_orig->get_unmapped_area(file, addr, len,
-							 pgoff, flags);
-}
-
 /* Populate, and madvise(MADV_REMOVE) through a writable mapping. */
 static long shmdev_shmem_fallocate(struct file *file, int mode, loff_t offset,
 				   loff_t len)
@@ -138,7 +128,7 @@ static int shmdev_shmem_release(struct inode *inode, struct file *file)
 static const struct file_operations shmdev_shmem_fops = {
 	.owner			= THIS_MODULE,
 	.mmap			= shmdev_shmem_mmap,
-	.get_unmapped_area	= shmdev_shmem_get_unmapped_area,
+	.get_unmapped_area	= thp_get_unmapped_area,
 	.fallocate		= shmdev_shmem_fallocate,
 	.fsync			= shmdev_shmem_fsync,
 	.release		= shmdev_shmem_release,
@@ -154,7 +144,7 @@ int shmdev_shmem_adopt(struct shmdev_region *r)
 	const struct file_operations *old;
 
 	/* shmem whose mmap is ->mmap_prepare only (6.16+) is not handled. */
-	if (!orig->mmap || !orig->get_unmapped_area || !orig->fallocate)
+	if (!orig->mmap || !orig->fallocate)
 		return -EOPNOTSUPP;
 	old = cmpxchg(&shmdev_shmem_fops_orig, NULL, orig);
 	if (old && old != orig)
@@ -208,8 +198,6 @@ static int shmdev_shmem_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	vma->vm_ops = &shmdev_vm_ops;
 	vma->vm_private_data = r;
-	/* mremap(2) may not grow it past the region. */
-	shmdev_vm_flags_set(vma, VM_DONTEXPAND);
 	atomic_inc(&r->nmaps);
 	return 0;
 
@@ -232,17 +220,17 @@ int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
 	return shmdev_shmem_mmap(r->shmem, vma);
 }
 
-/* shmem aligns to 2 MiB when the mount allows huge pages. */
+/*
+ * 2 MiB-aligned addresses, as shmem gives its own files (shmem's
+ * get_unmapped_area insists on shmem's file operations, so not that).
+ */
 unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long addr,
 					      unsigned long len,
 					      unsigned long pgoff,
 					      unsigned long flags)
 {
-	struct shmdev_region *r = file->private_data;
-
-	return shmdev_shmem_get_unmapped_area(r->shmem, addr, len, pgoff,
-					      flags);
+	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
 }
 
 /*

@@ -19,16 +19,18 @@
 
 /*
  * The walk holds a reference on the region being shown, not shmdev_lock,
- * so that counting its huge pages stalls nobody.
+ * so that counting its huge pages stalls nobody.  Returns the first live
+ * region of the reader's namespace after @prev, referenced when @get.
  */
-static struct shmdev_region *shmdev_seq_from(struct list_head *prev)
+static struct shmdev_region *shmdev_seq_from(struct list_head *prev, bool get)
 {
 	struct shmdev_region *r = list_entry(prev, struct shmdev_region, node);
 
 	lockdep_assert_held(&shmdev_lock);
 	list_for_each_entry_continue(r, &shmdev_regions, node) {
 		if (r->live && r->ns == current->nsproxy->ipc_ns) {
-			shmdev_region_get(r);
+			if (get)
+				shmdev_region_get(r);
 			return r;
 		}
 	}
@@ -43,14 +45,9 @@ static void *shmdev_seq_start(struct seq_file *m, loff_t *pos)
 	if (!n)
 		return SEQ_START_TOKEN;
 	mutex_lock(&shmdev_lock);
-	r = shmdev_seq_from(&shmdev_regions);
-	while (r && --n) {
-		struct shmdev_region *next = shmdev_seq_from(&r->node);
-
-		/* Never the last reference: r is live and listed. */
-		refcount_dec(&r->ref.refcount);
-		r = next;
-	}
+	r = shmdev_seq_from(&shmdev_regions, n == 1);
+	while (r && --n)
+		r = shmdev_seq_from(&r->node, n == 1);
 	mutex_unlock(&shmdev_lock);
 	return r;
 }
@@ -62,7 +59,7 @@ static void *shmdev_seq_next(struct seq_file *m, void *v, loff_t *pos)
 	++*pos;
 	mutex_lock(&shmdev_lock);
 	next = shmdev_seq_from(v == SEQ_START_TOKEN ? &shmdev_regions :
-			       &r->node);
+			       &r->node, true);
 	mutex_unlock(&shmdev_lock);
 	if (v != SEQ_START_TOKEN)
 		shmdev_region_put(r);

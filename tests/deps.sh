@@ -6,7 +6,7 @@
 # named and the script fails.
 set -u
 pkgs=(
-	build-essential pkg-config perl python3 cpio gzip xz-utils kmod
+	build-essential pkg-config perl cpio gzip xz-utils kmod
 	libcmocka-dev libkmod-dev sparse dkms
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static

@@ -94,7 +94,10 @@
  * module: unlink persistent regions before their namespace goes away.
  *
  * Every mapping of a region is counted, including those remap_file_pages(2)
- * makes of an existing one.  mremap(2) cannot grow a mapping.
+ * makes of an existing one.  A mapping grown by mremap(2) past the region
+ * gives SIGBUS there.  mlock(2) works.  Region memory cannot be registered
+ * with userfaultfd or as io_uring fixed buffers (they want shmem's own
+ * mappings).
  */
 
 /* The misc device's name, as in /dev/shmlist. */

@@ -4,6 +4,8 @@
  * remap_file_pages(2), mremap(2) growth and moves, MADV_REMOVE, msync, and
  * a listing long enough to be read in several pieces.
  */
+#include <setjmp.h>
+#include <signal.h>
 #include <sys/mman.h>
 
 #include "kt.h"
@@ -94,6 +96,29 @@ static void remap_pages(void)
 	balanced(&a);
 }
 
+static sigjmp_buf bus_jmp;
+
+static void on_sigbus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
+
+/* 1 if reading @p raises SIGBUS. */
+static int sigbus_at(volatile unsigned char *p)
+{
+	struct sigaction sa = { .sa_handler = on_sigbus }, old;
+	int bus = 0;
+
+	sigaction(SIGBUS, &sa, &old);
+	if (sigsetjmp(bus_jmp, 1))
+		bus = 1;
+	else
+		(void)*p;
+	sigaction(SIGBUS, &old, NULL);
+	return bus;
+}
+
 static void remap_grow_move(void)
 {
 	struct shmdev_info a = kt_info(dev);
@@ -112,8 +137,9 @@ static void remap_grow_move(void)
 		return;
 	}
 	p[1] = 11;
-	/* Growing past the mapping's original length is refused. */
-	kt_errno(mremap(p, 2 * MiB, 4 * MiB, MREMAP_MAYMOVE), EFAULT);
+	/* mlock works on region memory. */
+	kt_ok(mlock(p, 2 * MiB));
+	kt_ok(munlock(p, 2 * MiB));
 	/* Moving is fine and keeps one mapping. */
 	q = mremap(p, 2 * MiB, 2 * MiB, MREMAP_MAYMOVE | MREMAP_FIXED,
 		   p + 64 * MiB);
@@ -129,7 +155,17 @@ static void remap_grow_move(void)
 	kt_ok(madvise(q, 2 * MiB, MADV_REMOVE));
 	kt_eq(q[1], 0);
 	kt_ok(mremap(q, 2 * MiB, MiB, 0) == MAP_FAILED ? -1 : 0);
-	munmap(q, MiB);
+	/* Grown past the region: still one mapping, freed with it. */
+	q = mremap(q, MiB, 8 * MiB, MREMAP_MAYMOVE);
+	if (q == MAP_FAILED) {
+		kt_fail("mremap grow: %s", strerror(errno));
+		return;
+	}
+	kt_ok(kt_stat(fd, &st));
+	kt_eq(st.nmaps, 1);
+	kt_eq(sigbus_at(q + 6 * MiB), 1);
+	kt_eq(sigbus_at(q + MiB), 0);
+	munmap(q, 8 * MiB);
 	kt_ok(kt_stat(fd, &st));
 	kt_eq(st.nmaps, 0);
 	close(fd);
