@@ -8,6 +8,8 @@
 #ifndef SHMDEV_H
 #define SHMDEV_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <linux/shmdev.h>
 
 #ifdef __cplusplus
@@ -48,6 +50,399 @@ SHMDEV_EXPORT int shmdev_kernel_open(void);
  * -ENOTTY when @devfd is not /dev/shmlist, or another negative errno.
  */
 SHMDEV_EXPORT int shmdev_kernel_get_info(int devfd, struct shmdev_info *info);
+
+/*
+ * Regions
+ * =======
+ *
+ * One API over four backends.  What a backend cannot do gives -EOPNOTSUPP:
+ *
+ *                     names  freed with last user  PERSIST  fd to pass
+ *   kernel            yes    yes (unless PERSIST)  yes      yes
+ *   memfd             no     yes                   no       yes
+ *   sysv              yes    unnamed only          required with a name
+ *                                                           no (an id)
+ *   posix             yes    unnamed only          required with a name
+ *                                                           yes
+ *
+ * Names are 1..255 printable ASCII bytes without '/'.  A sysv name maps to
+ * a key by a 32-bit hash (two names may collide); a posix name to
+ * /dev/shm/shmdev.NAME.
+ */
+enum shmdev_backend {
+	SHMDEV_BACKEND_DEFAULT = 0,	/* see shmdev_backend_resolve() */
+	SHMDEV_BACKEND_KERNEL,		/* /dev/shmlist */
+	SHMDEV_BACKEND_MEMFD,		/* memfd_create(2) */
+	SHMDEV_BACKEND_SYSV,		/* shmget(2) */
+	SHMDEV_BACKEND_POSIX,		/* shm_open(3) */
+};
+
+/* Region flags. */
+#define SHMDEV_REGION_EXCL	(1u << 0)	/* create: fail if the name exists */
+#define SHMDEV_REGION_PERSIST	(1u << 1)	/* create: keep until unlinked */
+#define SHMDEV_REGION_POPULATE	(1u << 2)	/* create: allocate all now */
+#define SHMDEV_REGION_RDONLY	(1u << 3)	/* open: read-only */
+#define SHMDEV_REGION_CREATE_FLAGS	(SHMDEV_REGION_EXCL | \
+					 SHMDEV_REGION_PERSIST | \
+					 SHMDEV_REGION_POPULATE)
+#define SHMDEV_REGION_OPEN_FLAGS	SHMDEV_REGION_RDONLY
+
+struct shmdev_region;
+
+/* What shmdev_region_stat() reports. */
+struct shmdev_region_info {
+	enum shmdev_backend backend;
+	int writable;			/* mapped or mappable read-write */
+	size_t size;			/* bytes (backends round up) */
+	size_t page_size;		/* page size this process's mapping got:
+					 * 2 MiB when (mostly) huge-mapped or
+					 * hugetlb, else 4096; 0 if unmapped */
+	uint64_t huge_bytes;		/* bytes of this process's mapping mapped
+					 * with 2 MiB pages */
+	uint64_t region_huge_bytes;	/* kernel backend: same, all processes */
+	char name[SHMDEV_NAME_SIZE];	/* empty when unnamed */
+};
+
+/*
+ * shmdev_backend_name - "default", "kernel", "memfd", "sysv" or "posix";
+ * NULL for an unknown value.
+ */
+SHMDEV_EXPORT const char *shmdev_backend_name(enum shmdev_backend b);
+
+/*
+ * shmdev_backend_parse - the backend called @name (as above).
+ * Returns 0, or -EINVAL for NULL arguments or an unknown name.
+ */
+SHMDEV_EXPORT int shmdev_backend_parse(const char *name,
+				       enum shmdev_backend *out);
+
+/*
+ * shmdev_backend_resolve - the backend SHMDEV_BACKEND_DEFAULT stands for:
+ * the environment variable SHMDEV_BACKEND when set, else "kernel" when
+ * /dev/shmlist exists, else "memfd".  Other values resolve to themselves.
+ * Returns 0, or -EINVAL (unknown value, or a bad SHMDEV_BACKEND).
+ */
+SHMDEV_EXPORT int shmdev_backend_resolve(enum shmdev_backend b,
+					 enum shmdev_backend *out);
+
+/*
+ * shmdev_region_create - make a region of at least @size bytes.
+ * @name:  NULL for an unnamed region
+ * @flags: SHMDEV_REGION_EXCL, _PERSIST, _POPULATE
+ * @mode:  permission bits (0..0777) of a named region
+ *
+ * Without EXCL an existing name is opened read-write instead (it must be
+ * at least @size).  Returns 0 and *@out, or -EINVAL (bad argument or name,
+ * PERSIST without a name, existing region too small), -EOPNOTSUPP (see
+ * the table above), -EEXIST, -EACCES, -ENOMEM (POPULATE could not
+ * allocate), -ENOENT (kernel backend: module not loaded), or another
+ * negative errno of the backend.  Nothing is left behind on failure.
+ * A sysv region without a name is mapped at once (it is freed with its
+ * last attach).
+ */
+SHMDEV_EXPORT int shmdev_region_create(enum shmdev_backend backend,
+				       const char *name, size_t size,
+				       unsigned int flags, unsigned int mode,
+				       struct shmdev_region **out);
+
+/*
+ * shmdev_region_open - open the region called @name, read-write unless
+ * @flags has SHMDEV_REGION_RDONLY.  Returns 0 and *@out, or -EINVAL,
+ * -EOPNOTSUPP (memfd), -ENOENT (no such name), -EACCES.
+ */
+SHMDEV_EXPORT int shmdev_region_open(enum shmdev_backend backend,
+				     const char *name, unsigned int flags,
+				     struct shmdev_region **out);
+
+/*
+ * shmdev_region_map - map the whole region MAP_SHARED (read-only if it was
+ * opened so) in this process; returns the existing mapping when mapped.
+ * @addr may be NULL.  Returns 0, -EINVAL, or the mmap/shmat errno.
+ */
+SHMDEV_EXPORT int shmdev_region_map(struct shmdev_region *r, void **addr);
+
+/* shmdev_region_unmap - undo shmdev_region_map(); 0 when not mapped. */
+SHMDEV_EXPORT int shmdev_region_unmap(struct shmdev_region *r);
+
+/* shmdev_region_addr - the mapping, or NULL when unmapped (or @r NULL). */
+SHMDEV_EXPORT void *shmdev_region_addr(const struct shmdev_region *r);
+
+/* shmdev_region_size - the region's size in bytes (0 for NULL). */
+SHMDEV_EXPORT size_t shmdev_region_size(const struct shmdev_region *r);
+
+/* shmdev_region_backend - the backend of @r (DEFAULT for NULL). */
+SHMDEV_EXPORT enum shmdev_backend
+shmdev_region_backend(const struct shmdev_region *r);
+
+/*
+ * shmdev_region_stat - size, name, backend and the page size the mapping
+ * really got.  Returns 0, -EINVAL, or the kernel backend's STAT errno.
+ */
+SHMDEV_EXPORT int shmdev_region_stat(struct shmdev_region *r,
+				     struct shmdev_region_info *info);
+
+/*
+ * shmdev_region_fd - the region's file descriptor, owned by @r (for
+ * fstat, or passing by hand).  Returns it, -EINVAL, or -EOPNOTSUPP for
+ * sysv (use shmdev_region_send(), which passes the id).
+ */
+SHMDEV_EXPORT int shmdev_region_fd(const struct shmdev_region *r);
+
+/*
+ * shmdev_region_unlink - remove the name; the memory goes with the last
+ * user.  Returns 0, -EINVAL, -ENOENT, -EPERM, -EOPNOTSUPP (memfd).
+ */
+SHMDEV_EXPORT int shmdev_region_unlink(enum shmdev_backend backend,
+				       const char *name);
+
+/* shmdev_region_close - unmap and close; @r is freed.  NULL is fine. */
+SHMDEV_EXPORT void shmdev_region_close(struct shmdev_region *r);
+
+/*
+ * shmdev_region_send - send @r over the Unix socket @sock: its fd with
+ * SCM_RIGHTS (sysv: its id) and what describes it.  Returns 0, -EINVAL,
+ * or the sendmsg errno.
+ */
+SHMDEV_EXPORT int shmdev_region_send(int sock, const struct shmdev_region *r);
+
+/*
+ * shmdev_region_recv - receive a region sent by shmdev_region_send().
+ * Returns 0 and *@out (unmapped), -EINVAL, -EBADMSG (not such a message),
+ * or the recvmsg errno.
+ */
+SHMDEV_EXPORT int shmdev_region_recv(int sock, struct shmdev_region **out);
+
+/*
+ * The shareable list
+ * ==================
+ *
+ * A self-describing list at the start of a region, in the format of
+ * docs/list-format.md.  Typed lists hold one C type; a mixed list holds
+ * the kinds of Python's ShareableList (None, int, float, bool, str, bytes)
+ * in 16-byte slots with a heap for str and bytes.  Access is O(1).  Every
+ * access re-checks what other processes may have changed: a corrupted
+ * list gives -EBADMSG, never an access outside the region.
+ */
+enum shmdev_type {
+	SHMDEV_T_INT64 = 1,
+	SHMDEV_T_UINT64 = 2,
+	SHMDEV_T_DOUBLE = 3,
+	SHMDEV_T_INT32 = 4,
+	SHMDEV_T_FLOAT = 5,
+	SHMDEV_T_UINT8 = 6,	/* also bool */
+	SHMDEV_T_MIXED = 16,
+};
+
+enum shmdev_kind {
+	SHMDEV_KIND_NONE = 0,
+	SHMDEV_KIND_INT = 1,
+	SHMDEV_KIND_FLOAT = 2,
+	SHMDEV_KIND_BOOL = 3,
+	SHMDEV_KIND_STR = 4,	/* UTF-8, sized in bytes, NULs allowed */
+	SHMDEV_KIND_BYTES = 5,
+};
+
+/* One element of a mixed list. */
+struct shmdev_value {
+	enum shmdev_kind kind;
+	int64_t i;		/* INT */
+	double f;		/* FLOAT */
+	int b;			/* BOOL: 0 or 1 */
+	const void *ptr;	/* STR, BYTES: on get, points into the region */
+	size_t len;		/* STR, BYTES: bytes */
+};
+
+struct shmdev_list;
+
+/*
+ * shmdev_apply_fn - work on elements [@first, @first + @count) of the
+ * array @elems (element 0 of a typed list).  Called in a worker process by
+ * shmdev_pool_run(): it must not rely on memory written by the caller
+ * after the pool was created, except the region and @arg.
+ */
+typedef void (*shmdev_apply_fn)(void *elems, size_t first, size_t count,
+				void *arg);
+
+/* shmdev_type_size - slot size of @type in bytes; 0 for an unknown type. */
+SHMDEV_EXPORT size_t shmdev_type_size(enum shmdev_type type);
+
+/*
+ * shmdev_list_bytes - region bytes a list needs: @capacity slots of @type
+ * and, for SHMDEV_T_MIXED only, @heap_bytes for str and bytes values.
+ * Returns 0 for an unknown type, a heap on a typed list, or overflow.
+ */
+SHMDEV_EXPORT size_t shmdev_list_bytes(enum shmdev_type type, size_t capacity,
+				       size_t heap_bytes);
+
+/*
+ * shmdev_list_format - write an empty list (length 0) into @mem of @size
+ * bytes.  Returns 0, -EINVAL (bad type, sizes or NULL) or -ENOSPC (@size
+ * is below shmdev_list_bytes()).
+ */
+SHMDEV_EXPORT int shmdev_list_format(void *mem, size_t size,
+				     enum shmdev_type type, size_t capacity,
+				     size_t heap_bytes);
+
+/*
+ * shmdev_list_create - create a region (see shmdev_region_create(); a
+ * named one with SHMDEV_REGION_EXCL), format a list in it and attach.
+ * The list owns the region: shmdev_list_detach() closes it.  Returns 0 and
+ * *@out, or the errors of shmdev_region_create() and shmdev_list_format().
+ */
+SHMDEV_EXPORT int shmdev_list_create(enum shmdev_backend backend,
+				     const char *name, enum shmdev_type type,
+				     size_t capacity, size_t heap_bytes,
+				     unsigned int flags, unsigned int mode,
+				     struct shmdev_list **out);
+
+/*
+ * shmdev_list_attach - map @r and attach to the list in it, validating
+ * the header against the region size.  @r stays the caller's and must
+ * outlive the list.  Returns 0 and *@out, -EINVAL, -EBADMSG (not a valid
+ * list), -ENOMEM, or the errors of shmdev_region_map().
+ */
+SHMDEV_EXPORT int shmdev_list_attach(struct shmdev_region *r,
+				     struct shmdev_list **out);
+
+/*
+ * shmdev_list_attach_buffer - the same over @size bytes at @mem (any
+ * memory, e.g. a mapping made by other means).
+ */
+SHMDEV_EXPORT int shmdev_list_attach_buffer(void *mem, size_t size,
+					    struct shmdev_list **out);
+
+/* shmdev_list_detach - forget @l (closing its region if it owns it). */
+SHMDEV_EXPORT void shmdev_list_detach(struct shmdev_list *l);
+
+/* shmdev_list_region - the list's region (NULL for a buffer). */
+SHMDEV_EXPORT struct shmdev_region *
+shmdev_list_region(const struct shmdev_list *l);
+
+/* shmdev_list_type - the element type (0 for NULL). */
+SHMDEV_EXPORT enum shmdev_type shmdev_list_type(const struct shmdev_list *l);
+
+/* shmdev_list_capacity - slots (0 for NULL). */
+SHMDEV_EXPORT size_t shmdev_list_capacity(const struct shmdev_list *l);
+
+/*
+ * shmdev_list_len - elements in use now, or -EINVAL (NULL) or -EBADMSG
+ * (the shared length exceeds the capacity).
+ */
+SHMDEV_EXPORT int64_t shmdev_list_len(const struct shmdev_list *l);
+
+/* shmdev_list_set_len - set the length; -EINVAL above the capacity. */
+SHMDEV_EXPORT int shmdev_list_set_len(struct shmdev_list *l, size_t n);
+
+/*
+ * shmdev_list_data - element 0 of a typed list, for zero-copy work (stay
+ * within shmdev_list_len()); NULL for a mixed list or NULL.
+ */
+SHMDEV_EXPORT void *shmdev_list_data(const struct shmdev_list *l);
+
+/*
+ * shmdev_list_get / shmdev_list_set - copy element @i (shmdev_type_size()
+ * bytes) out of or into a typed list.  Returns 0, -EINVAL (NULL, or a
+ * mixed list), -ERANGE (@i not below the length), -EBADMSG.
+ */
+SHMDEV_EXPORT int shmdev_list_get(const struct shmdev_list *l, size_t i,
+				  void *elem);
+SHMDEV_EXPORT int shmdev_list_set(struct shmdev_list *l, size_t i,
+				  const void *elem);
+
+/*
+ * shmdev_list_get_range / shmdev_list_set_range - copy @count elements
+ * from @first out of or into a typed list.  Errors as shmdev_list_get().
+ */
+SHMDEV_EXPORT int shmdev_list_get_range(const struct shmdev_list *l,
+					size_t first, size_t count, void *out);
+SHMDEV_EXPORT int shmdev_list_set_range(struct shmdev_list *l, size_t first,
+					size_t count, const void *in);
+
+/*
+ * shmdev_list_append - add one element at the end of a typed list.
+ * Returns 0, -EINVAL, -ENOSPC (full), -EBADMSG.
+ */
+SHMDEV_EXPORT int shmdev_list_append(struct shmdev_list *l, const void *elem);
+
+/*
+ * shmdev_list_apply - call @fn on [@first, @first + @count) of a typed
+ * list, in this process.  Errors as shmdev_list_get(); -EINVAL for a NULL
+ * @fn.
+ */
+SHMDEV_EXPORT int shmdev_list_apply(struct shmdev_list *l, size_t first,
+				    size_t count, shmdev_apply_fn fn,
+				    void *arg);
+
+/*
+ * shmdev_list_get_value - element @i of a mixed list.  A str or bytes
+ * value points into the region (valid while attached, and only as stable
+ * as the writers make it).  Returns 0, -EINVAL, -ERANGE, -EBADMSG (the
+ * slot is corrupted).
+ */
+SHMDEV_EXPORT int shmdev_list_get_value(const struct shmdev_list *l, size_t i,
+					struct shmdev_value *v);
+
+/*
+ * shmdev_list_set_value - store @v at @i of a mixed list; str and bytes
+ * are copied into the heap (into the old bytes when they fit).  Returns 0,
+ * -EINVAL (bad kind, NULL), -EILSEQ (a str that is not UTF-8), -ERANGE,
+ * -ENOSPC (heap full), -EBADMSG.
+ */
+SHMDEV_EXPORT int shmdev_list_set_value(struct shmdev_list *l, size_t i,
+					const struct shmdev_value *v);
+
+/*
+ * The chunked parallel workload
+ * =============================
+ *
+ * A pool of worker processes, forked once, that apply a function to a
+ * typed list by chunks.  Jobs go out and come back through a control
+ * block in shared memory with futex wait and wake.
+ */
+struct shmdev_pool;
+
+#define SHMDEV_POOL_DYNAMIC		(1u << 0)	/* claim chunks from a shared
+							 * counter (else chunk k goes
+							 * to worker k % workers) */
+#define SHMDEV_POOL_ATTACH_PER_JOB	(1u << 1)	/* map the region anew for
+							 * every job, as a pool that
+							 * re-attaches per task does */
+#define SHMDEV_POOL_VALID_FLAGS	(SHMDEV_POOL_DYNAMIC | \
+				 SHMDEV_POOL_ATTACH_PER_JOB)
+
+/*
+ * shmdev_pool_create - fork @workers (1..256) processes attached to the
+ * typed list @l, which must be attached to a region (and stay so until
+ * shmdev_pool_destroy()).  Workers die with the caller.
+ * Returns 0 and *@out, -EINVAL (NULL, no region, a mixed list, bad count
+ * or flags; ATTACH_PER_JOB on a region without an fd or id), -ENOMEM, or
+ * the fork/mmap errno.
+ */
+SHMDEV_EXPORT int shmdev_pool_create(struct shmdev_list *l,
+				     unsigned int workers, unsigned int flags,
+				     struct shmdev_pool **out);
+
+/*
+ * shmdev_pool_run - apply @fn to every element of the list (its length
+ * now) by chunks of @chunk elements (0: an even split), and wait.  @arg_len
+ * bytes at @arg (at most 256) are copied to the workers, which get a
+ * pointer to their copy (NULL when @arg_len is 0).
+ * Returns 0, -EINVAL (NULL, bad sizes, or not the creating process),
+ * -ECHILD (a worker died: this and later jobs fail), -EBADMSG.
+ */
+SHMDEV_EXPORT int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
+				  const void *arg, size_t arg_len,
+				  size_t chunk);
+
+/* shmdev_pool_workers - the number of workers (0 for NULL). */
+SHMDEV_EXPORT unsigned int shmdev_pool_workers(const struct shmdev_pool *p);
+
+/*
+ * shmdev_pool_destroy - stop and reap the workers (SIGKILL after a second)
+ * and free @p; NULL is fine.  The list and region stay.  Returns 0, or
+ * -ECHILD when a worker had died, -ETIMEDOUT when one had to be killed.
+ */
+SHMDEV_EXPORT int shmdev_pool_destroy(struct shmdev_pool *p);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,7 @@
 set -u
 pkgs=(
 	build-essential pkg-config perl cpio gzip xz-utils kmod
-	libcmocka-dev libkmod-dev sparse dkms
+	libcmocka-dev libkmod-dev sparse dkms clang libclang-rt-14-dev
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static
 )
