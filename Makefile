@@ -29,6 +29,9 @@ BINDIR ?= $(PREFIX)/bin
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 UDEVDIR ?= /lib/udev/rules.d
 MODLOADDIR ?= /usr/lib/modules-load.d
+MANDIR ?= $(PREFIX)/share/man
+# Every function named in a page's NAME section gets a .so link to it.
+man_names = $(shell sed -n '/^\.SH NAME/,/\\-/p' $(1) | sed '1d; s/\\-.*//' | tr ',' ' ')
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -46,10 +49,12 @@ UNIT_SRCS := $(wildcard tests/unit/*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit/%)
 UNIT_SAN_BINS := $(UNIT_SRCS:tests/unit/%.c=$(B)/tests/unit-san/%)
 GUEST_SRCS := $(wildcard tests/vm/guest/t_*.c)
-GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%)
+GUEST_SCRIPTS := $(wildcard tests/vm/guest/t_*.sh)
+GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
+	$(GUEST_SCRIPTS:tests/vm/guest/%.sh=$(B)/tests/vm/%)
 SONAME := libshmdev.so.$(SOMAJOR)
 
-.PHONY: all shmdev lib tool tests check check-host bench install uninstall \
+.PHONY: all shmdev lib tool tests check check-host bench install uninstall fuzz \
 	clean sparse FORCE
 
 all: shmdev lib tool
@@ -109,10 +114,27 @@ $(B)/tests/vm/%: tests/vm/guest/%.c tests/vm/guest/*.h $(B)/$(SONAME) include/ua
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -L$(B) -lshmdev \
 		-Wl,-rpath,$(CURDIR)/$(B)
 
+# libFuzzer target over list attach and access (clang).
+FUZZ_SECONDS ?= 600
+$(B)/fuzz_list: tests/fuzz/fuzz_list.c $(LIB_SRCS) libshmdev/*.h
+	@mkdir -p $(@D)
+	clang $(CPPFLAGS) -std=gnu11 $(WARNFLAGS) -g -O1 \
+		-fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRCS)
+
+$(B)/make_seeds: tests/fuzz/make_seeds.c $(B)/libshmdev.a
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libshmdev.a
+
+fuzz:
+	tests/fuzz.sh $(FUZZ_SECONDS)
+
+$(B)/tests/vm/%: tests/vm/guest/%.sh
+	@mkdir -p $(@D)
+	install -m 0755 $< $@
+
 check:
 	@tests/check.sh
 
-check-host: lib $(GUEST_BINS)
+check-host: lib $(GUEST_BINS) $(UNIT_BINS)
 	@: > $(B)/check-host.txt
 	@tests/vm/runner.sh $(B)/tests/vm $(B)/check-host.txt; rc=$$?; \
 	echo "$$(grep -c ^PASS $(B)/check-host.txt) passed, $$(grep -c ^FAIL $(B)/check-host.txt) failed, $$(grep -c ^SKIP $(B)/check-host.txt) skipped"; \
@@ -136,6 +158,12 @@ install: lib tool $(B)/libshmdev.pc
 	install -m 0755 $(B)/shmdev $(DESTDIR)$(BINDIR)/shmdev
 	install -m 0644 data/60-shmdev.rules $(DESTDIR)$(UDEVDIR)/60-shmdev.rules
 	install -m 0644 data/shmdev.conf $(DESTDIR)$(MODLOADDIR)/shmdev.conf
+	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
+	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
+	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	$(foreach p,$(wildcard man/*.3),$(foreach n,$(call man_names,$(p)),\
+		$(if $(filter $(n).3,$(notdir $(p))),,\
+		echo ".so man3/$(notdir $(p))" > $(DESTDIR)$(MANDIR)/man3/$(n).3;)))
 
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libshmdev.so.$(VERSION) \
@@ -144,7 +172,11 @@ uninstall:
 		$(DESTDIR)$(INCLUDEDIR)/linux/shmdev.h \
 		$(DESTDIR)$(PKGCONFIGDIR)/libshmdev.pc $(DESTDIR)$(BINDIR)/shmdev \
 		$(DESTDIR)$(UDEVDIR)/60-shmdev.rules \
-		$(DESTDIR)$(MODLOADDIR)/shmdev.conf
+		$(DESTDIR)$(MODLOADDIR)/shmdev.conf \
+		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7))) \
+		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(wildcard man/*.3))) \
+		$(foreach p,$(wildcard man/*.3),$(foreach n,$(call man_names,$(p)),\
+			$(DESTDIR)$(MANDIR)/man3/$(n).3))
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean

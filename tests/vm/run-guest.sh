@@ -93,6 +93,11 @@ build_initramfs() {
 		cp "$t" "$root/tests/bin/"
 		copy_with_libs "$t"
 	done
+	mkdir -p "$root/tests/unit"
+	for t in "$B"/tests/unit/test_*; do
+		cp "$t" "$root/tests/unit/"
+		copy_with_libs "$t"
+	done
 	cat > "$root/etc/passwd" <<-PW
 	root:x:0:0:root:/root:/bin/sh
 	alice:x:1001:1001:alice:/home/alice:/bin/sh
