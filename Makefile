@@ -95,7 +95,7 @@ $(B)/tools/%.o: tools/%.c tools/*.h libshmdev/shmdev.h include/uapi/linux/shmdev
 
 # The tool links the library statically, as kmod's tools do.
 $(B)/shmdev: $(TOOL_OBJS) $(B)/libshmdev.a
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(B)/libshmdev.a
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(TOOL_OBJS) $(B)/libshmdev.a -lkmod -lpthread -lm
 
 # Unit tests link the shared library, so they see only exported symbols.
 $(B)/tests/unit/%: tests/unit/%.c $(B)/$(SONAME) tests/unit/*.h

@@ -2,6 +2,8 @@
 #ifndef SHMDEV_TOOL_H
 #define SHMDEV_TOOL_H
 
+#include <stddef.h>
+
 struct shmdev_cmd {
 	const char *name;
 	int (*fn)(int argc, char *argv[]);
@@ -12,6 +14,16 @@ struct shmdev_cmd {
 void tool_err(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* "12", "4K", "64M", "1G" (also KiB, MB...) in bytes; 0 or -EINVAL. */
+int parse_size(const char *s, unsigned long long *out);
+/* The inverse, exact: 4096 -> "4K", 5000 -> "5000". */
+void format_size(unsigned long long v, char *buf, size_t len);
+
 extern const struct shmdev_cmd shmdev_cmd_info;
+extern const struct shmdev_cmd shmdev_cmd_ls;
+extern const struct shmdev_cmd shmdev_cmd_stat;
+extern const struct shmdev_cmd shmdev_cmd_create;
+extern const struct shmdev_cmd shmdev_cmd_rm;
+extern const struct shmdev_cmd shmdev_cmd_bench;
 
 #endif /* SHMDEV_TOOL_H */

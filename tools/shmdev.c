@@ -3,7 +3,6 @@
  * shmdev: the command dispatcher.  Subcommands live one per file.
  */
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,20 +12,14 @@
 
 static const struct shmdev_cmd *const cmds[] = {
 	&shmdev_cmd_info,
+	&shmdev_cmd_ls,
+	&shmdev_cmd_stat,
+	&shmdev_cmd_create,
+	&shmdev_cmd_rm,
+	&shmdev_cmd_bench,
 };
 
 #define NR_CMDS (sizeof(cmds) / sizeof(cmds[0]))
-
-void tool_err(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("shmdev: could not ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, ": %s\n", strerror(err < 0 ? -err : err));
-}
 
 static void help(FILE *out)
 {

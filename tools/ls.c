@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shmdev ls: every region of this IPC namespace, like ipcs -m, from the
+ * module's /proc/shmdev.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "shmdev.h"
+#include "shmdev-tool.h"
+
+#define PROC_LISTING "/proc/shmdev"
+
+static void help(FILE *out)
+{
+	fprintf(out, "Usage: shmdev ls [--bytes]\n\n"
+		"List every region of this IPC namespace: id, name, size, owner,\n"
+		"mode, open files, mappings, bytes mapped with 2 MiB pages,\n"
+		"creator pid and age; then the module's counters.  Names of\n"
+		"regions you cannot open show as \"?\".\n\n"
+		"  -b, --bytes   sizes in bytes, not K/M/G\n");
+}
+
+static void user_name(unsigned int uid, char *buf, size_t len)
+{
+	struct passwd *pw = getpwuid(uid);
+
+	if (pw)
+		snprintf(buf, len, "%s", pw->pw_name);
+	else
+		snprintf(buf, len, "%u", uid);
+}
+
+static void group_name(unsigned int gid, char *buf, size_t len)
+{
+	struct group *gr = getgrgid(gid);
+
+	if (gr)
+		snprintf(buf, len, "%s", gr->gr_name);
+	else
+		snprintf(buf, len, "%u", gid);
+}
+
+static void age(long long secs, char *buf, size_t len)
+{
+	if (secs < 0)
+		secs = 0;
+	if (secs < 120)
+		snprintf(buf, len, "%llds", secs);
+	else if (secs < 7200)
+		snprintf(buf, len, "%lldm", secs / 60);
+	else if (secs < 172800)
+		snprintf(buf, len, "%lldh", secs / 3600);
+	else
+		snprintf(buf, len, "%lldd", secs / 86400);
+}
+
+static void size_str(unsigned long long v, int bytes, char *buf, size_t len)
+{
+	static const char *const u[] = { "", "K", "M", "G", "T" };
+	double d = (double)v;
+	unsigned int i = 0;
+
+	if (bytes || v < 1024) {
+		snprintf(buf, len, "%llu", v);
+		return;
+	}
+	while (d >= 1024 && i < 4) {
+		d /= 1024;
+		i++;
+	}
+	snprintf(buf, len, d < 10 && d != (long long)d ? "%.1f%s" : "%.0f%s",
+		 d, u[i]);
+}
+
+static int do_ls(int argc, char *argv[])
+{
+	static const struct option opts[] = {
+		{ "bytes", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	unsigned long long id, size, huge, resident, created = 0, destroyed = 0,
+			   regions = 0, bytes_total = 0, peak = 0;
+	unsigned int uid, gid, cuid, cgid, mode, nfds, nmaps;
+	char line[1024], name[SHMDEV_NAME_SIZE + 1], state[64], owner[32],
+	     group[32], sz[32], hg[32], ag[32], cr[32];
+	long long cpid, ctime_s;
+	int c, bytes = 0, n = 0;
+	FILE *f;
+
+	while ((c = getopt_long(argc, argv, "bh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'b':
+			bytes = 1;
+			break;
+		case 'h':
+			help(stdout);
+			return EXIT_SUCCESS;
+		default:
+			help(stderr);
+			return EXIT_FAILURE;
+		}
+	}
+	if (optind != argc) {
+		help(stderr);
+		return EXIT_FAILURE;
+	}
+	f = fopen(PROC_LISTING, "re");
+	if (!f) {
+		tool_err(-errno, "read %s (is the module loaded? modprobe shmdev)",
+			 PROC_LISTING);
+		return EXIT_FAILURE;
+	}
+	printf("%-6s %-20s %8s %-10s %-10s %4s %4s %4s %8s %8s %5s %s\n",
+	       "ID", "NAME", "SIZE", "OWNER", "GROUP", "MODE", "FDS", "MAPS",
+	       "HUGE", "CREATOR", "AGE", "STATE");
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == '#') {
+			sscanf(line, "# shmdev %*s created %llu destroyed %llu regions %llu bytes %llu peak_bytes %llu",
+			       &created, &destroyed, &regions, &bytes_total, &peak);
+			continue;
+		}
+		if (sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s",
+			   &id, name, &size, &uid, &gid, &cuid, &cgid, &mode,
+			   &nfds, &nmaps, &huge, &resident, &cpid, &ctime_s,
+			   state) != 15)
+			continue;
+		user_name(uid, owner, sizeof(owner));
+		group_name(gid, group, sizeof(group));
+		size_str(size, bytes, sz, sizeof(sz));
+		size_str(huge, bytes, hg, sizeof(hg));
+		age((long long)time(NULL) - ctime_s, ag, sizeof(ag));
+		snprintf(cr, sizeof(cr), "%lld", cpid);
+		printf("%-6llu %-20s %8s %-10s %-10s %04o %4u %4u %8s %8s %5s %s\n",
+		       id, name, sz, owner, group, mode, nfds, nmaps, hg, cr, ag,
+		       state);
+		n++;
+	}
+	fclose(f);
+	size_str(bytes_total, bytes, sz, sizeof(sz));
+	size_str(peak, bytes, hg, sizeof(hg));
+	printf("%d listed; module: %llu regions, %s bytes live, peak %s, %llu created, %llu destroyed\n",
+	       n, regions, sz, hg, created, destroyed);
+	return EXIT_SUCCESS;
+}
+
+const struct shmdev_cmd shmdev_cmd_ls = {
+	.name = "ls",
+	.fn = do_ls,
+	.help = "list regions, like ipcs -m",
+};
