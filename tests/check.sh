@@ -86,6 +86,7 @@ fi
 phase lint tests/lint.sh "$KDIR" "$R"
 phase install tests/install.sh "$R"
 phase unit tests/unit.sh "$R"
+phase tool tests/tool.sh "$R"
 phase fuzz tests/fuzz.sh "${FUZZ_SECONDS:-20}" "$R"
 
 work=$(pwd)/$C/guest-$GUEST_KVER

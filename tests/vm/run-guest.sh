@@ -13,6 +13,8 @@
 #   GUEST_MEM      guest memory (default 2G)
 #   SHMDEV_INJECT  a harness fault to inject (tests/vm/selftest.sh), default off
 #   SHMDEV_ONLY    run only the tests whose names match this glob
+#   GUEST_CMD      a script to run instead of the tests (its output is
+#                  WORKDIR/tests.log); used by make bench
 #
 # usage: run-guest.sh WORKDIR RESULTS
 # Appends "PASS|FAIL|SKIP<TAB>name<TAB>reason" lines to RESULTS; exits 1 when
@@ -88,6 +90,15 @@ build_initramfs() {
 	depmod -b "$root" "$GUEST_KVER" || return 1
 
 	cp "$here/init" "$root/init"
+	mkdir -p "$root/usr/bin"
+	if [ -x "$B/shmdev" ]; then
+		cp "$B/shmdev" "$root/usr/bin/shmdev"
+		copy_with_libs "$B/shmdev"
+	fi
+	if [ -n "${GUEST_CMD:-}" ]; then
+		cp "$GUEST_CMD" "$root/tests/guest-cmd"
+		chmod 755 "$root/tests/guest-cmd"
+	fi
 	cp "$here/runner.sh" "$here/splat.re" "$root/tests/"
 	for t in "$B"/tests/vm/t_*; do
 		cp "$t" "$root/tests/bin/"

@@ -1,0 +1,98 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The shmdev command on the host (no module needed): help and version,
+# argument validation, and a bench smoke run on tiny sizes over every
+# user-space path, checking the doubled values (the ok column) and the
+# CSV, JSON and SVG outputs.
+#
+# usage: tool.sh RESULTS
+set -u
+results=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+S=$top/build/shmdev
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failed=0
+res() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$results"
+	echo "$1: $2${3:+ ($3)}"
+	[ "$1" = FAIL ] && failed=1
+}
+
+# expect NAME STATUS PATTERN -- ARGS: exit status and a line of output.
+expect() {
+	local name=$1 want=$2 pat=$3 out rc
+	shift 4
+	out=$("$S" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" -eq "$want" ] && echo "$out" | grep -qE -- "$pat"; then
+		res PASS "tool/$name" ""
+	else
+		echo "$out" | head -n 5
+		res FAIL "tool/$name" "shmdev $*: exit $rc, want $want and /$pat/"
+	fi
+}
+
+expect version 0 "^shmdev $("$S" --version | awk '{print $2}')\$" -- --version
+expect help 0 "bench .*doubling" -- --help
+expect help-bench 0 "--sizes LIST" -- bench --help
+expect unknown-command 1 "unknown command 'frobnicate'" -- frobnicate
+expect no-command 1 "Usage: shmdev" --
+expect bench-bad-size 1 "could not parse sizes '0'" -- bench --sizes 0
+expect bench-bad-size-text 1 "could not parse sizes '12x'" -- bench --sizes 12x
+expect bench-bad-size-neg 1 "could not parse sizes '-5'" -- bench --sizes -5
+expect bench-unknown-path 1 "could not parse paths 'carrier-pigeon'" -- bench --paths carrier-pigeon
+expect bench-unknown-mode 1 "could not parse mode 'lazy'" -- bench --mode lazy
+expect bench-zero-workers 1 "could not use 0 workers" -- bench --workers 0
+expect bench-bad-iterations 1 "could not use -1 iterations" -- bench -i -1
+expect bench-extra-arg 1 "Usage: shmdev bench" -- bench extra
+expect create-no-size 1 "Usage: shmdev create" -- create onlyname
+expect create-bad-size 1 "could not parse size '1Q'" -- create x 1Q --persist
+expect create-bad-mode 1 "could not parse mode '999'" -- create x 1M --persist --mode 999
+expect rm-no-name 1 "Usage: shmdev rm" -- rm
+expect stat-no-name 1 "Usage: shmdev stat" -- stat
+if [ ! -e /dev/shmlist ]; then
+	expect info-no-module 1 "could not open /dev/shmlist" -- info
+	expect ls-no-module 1 "could not read /proc/shmdev" -- ls
+	expect bench-shmlist-missing 1 "could not use the shmlist path" -- bench --paths shmlist
+fi
+
+# Smoke: every user-space path and mode, values verified every run.
+if "$S" bench --sizes 1,2,99,1000 --paths copy,sysv,posix,memfd,limit \
+	-i 3 --setup-bytes 4M --plot "$tmp/b.svg" > "$tmp/table" 2>&1; then
+	rows=$(grep -cE '^ +[0-9]+ (copy|sysv|posix|memfd|limit) ' "$tmp/table")
+	bad=$(grep -E '^ +[0-9]+ (copy|sysv|posix|memfd|limit) ' "$tmp/table" | grep -vc ' yes$')
+	# 4 sizes x (copy + limit + 3 shared paths x 2 modes) = 32 rows
+	if [ "$rows" -eq 32 ] && [ "$bad" -eq 0 ]; then
+		res PASS tool/bench-smoke "32 runs verified"
+	else
+		cat "$tmp/table"
+		res FAIL tool/bench-smoke "$rows rows, $bad not verified"
+	fi
+else
+	cat "$tmp/table"
+	res FAIL tool/bench-smoke "bench failed"
+fi
+if grep -q '<polyline' "$tmp/b.svg" 2>/dev/null && grep -q '</svg>' "$tmp/b.svg"; then
+	res PASS tool/bench-plot "SVG with lines"
+else
+	res FAIL tool/bench-plot "no SVG chart"
+fi
+csv=$("$S" bench --sizes 50 --paths sysv,copy --mode persistent -i 2 --setup-bytes 0 --csv)
+if [ "$(echo "$csv" | head -n 1 | cut -d, -f1-5)" = "kind,label,workers,n,path" ] &&
+   [ "$(echo "$csv" | grep -c '^run,')" -eq 2 ]; then
+	res PASS tool/bench-csv ""
+else
+	echo "$csv"
+	res FAIL tool/bench-csv "unexpected CSV"
+fi
+json=$("$S" bench --sizes 50 --paths memfd --mode persistent -i 2 --setup-bytes 0 --json)
+if echo "$json" | grep -q '"path": "memfd"' && echo "$json" | grep -q '"verified": true' &&
+   [ "$(echo "$json" | tr -cd '{' | wc -c)" -eq "$(echo "$json" | tr -cd '}' | wc -c)" ]; then
+	res PASS tool/bench-json ""
+else
+	echo "$json"
+	res FAIL tool/bench-json "unexpected JSON"
+fi
+exit $failed

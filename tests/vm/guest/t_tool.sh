@@ -1,0 +1,62 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The shmdev command against the module: info, create, ls, stat, rm, and a
+# bench smoke run over every path including shmlist.
+S=$(command -v shmdev || echo "$(dirname "$0")/../../shmdev")
+[ -x "$S" ] || { echo "SKIP: no shmdev command"; exit 77; }
+[ -e /dev/shmlist ] || { echo "SKIP: /dev/shmlist is missing: module not loaded"; exit 77; }
+[ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root"; exit 77; }
+rc=0
+fail() { echo "FAIL: $*"; rc=1; }
+# check DESCRIPTION WANT_STATUS PATTERN CMD...
+check() {
+	d=$1 want=$2 pat=$3
+	shift 3
+	out=$("$@" 2>&1)
+	st=$?
+	if [ "$st" -ne "$want" ] || ! echo "$out" | grep -qE -- "$pat"; then
+		echo "$out" | head -n 8
+		fail "$d: '$*' exit $st (want $want), /$pat/"
+	fi
+}
+
+check "info loaded" 0 "^module +loaded" "$S" info
+check "info device" 0 "^device +/dev/shmlist, usable" "$S" info
+check "info features" 0 "^features +regions persist populate huge listing" "$S" info
+check "info version" 0 "^module version +$("$S" --version | cut -d' ' -f2)" "$S" info
+check "info max_regions" 0 "^max_regions +[0-9]+" "$S" info
+
+check "create" 0 "^created tooltest, 3145728 bytes, mode 0640" "$S" create tooltest 3M --persist --mode 640
+check "create again" 1 "could not create region tooltest: File exists" "$S" create tooltest 3M --persist
+check "create without persist" 1 "without --persist" "$S" create other 1M
+check "create bad name" 1 "could not create region bad/name: Invalid argument" "$S" create bad/name 1M --persist
+check "create populate" 0 "^created pop, 8388608 bytes" "$S" create pop 8M --persist --populate
+check "ls lists" 0 " tooltest +3M +root +root +0640 +0 +0 +0 +[0-9]+ +[0-9]+s +named,linked,persist" "$S" ls
+check "ls counters" 0 "module: 2 regions" "$S" ls
+check "ls bytes" 0 " tooltest +3145728 " "$S" ls --bytes
+check "stat size" 0 "^size: +3145728" "$S" stat tooltest
+check "stat mode" 0 "^mode: +0640" "$S" stat tooltest
+check "stat state" 0 "^state: +named linked persist" "$S" stat tooltest
+check "stat resident" 0 "^resident: +8388608" "$S" stat pop
+check "stat missing" 1 "could not open region nosuch: No such file or directory" "$S" stat nosuch
+# An unprivileged user cannot stat a 0640 root region nor remove it.
+check "stat denied" 1 "could not open region tooltest: Permission denied" su -s /bin/sh bob -c "$S stat tooltest"
+check "rm denied" 1 "could not remove region tooltest: Operation not permitted" su -s /bin/sh bob -c "$S rm tooltest"
+check "ls hides name" 0 " \? +3M " su -s /bin/sh bob -c "$S ls"
+check "rm" 0 "" "$S" rm tooltest pop
+check "rm again" 1 "could not remove region tooltest: No such file or directory" "$S" rm tooltest
+check "ls empty" 0 "^0 listed; module: 0 regions" "$S" ls
+
+out=$("$S" bench --sizes 2,99,5000 -i 3 --setup-bytes 8M 2>&1)
+st=$?
+rows=$(echo "$out" | grep -cE '^ +[0-9]+ (copy|sysv|posix|memfd|shmlist|limit) ')
+bad=$(echo "$out" | grep -E '^ +[0-9]+ (copy|sysv|posix|memfd|shmlist|limit) ' | grep -vc ' yes$')
+shm=$(echo "$out" | grep -cE '^ +[0-9]+ shmlist ')
+if [ "$st" -ne 0 ] || [ "$rows" -ne 30 ] || [ "$bad" -ne 0 ] || [ "$shm" -ne 6 ]; then
+	echo "$out"
+	fail "bench smoke: exit $st, $rows rows, $bad unverified, $shm shmlist"
+fi
+echo "$out" | grep -E '^(shmlist|memfd) '
+check "ls empty after bench" 0 "^0 listed; module: 0 regions" "$S" ls
+exit $rc
