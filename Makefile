@@ -30,6 +30,7 @@ PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 UDEVDIR ?= /lib/udev/rules.d
 MODLOADDIR ?= /usr/lib/modules-load.d
 MANDIR ?= $(PREFIX)/share/man
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # Every function named in a page's NAME section gets a .so link to it.
 man_names = $(shell sed -n '/^\.SH NAME/,/\\-/p' $(1) | sed '1d; s/\\-.*//' | tr ',' ' ')
 
@@ -160,7 +161,10 @@ install: lib tool $(B)/libshmdev.pc
 	install -m 0755 $(B)/shmdev $(DESTDIR)$(BINDIR)/shmdev
 	install -m 0644 data/60-shmdev.rules $(DESTDIR)$(UDEVDIR)/60-shmdev.rules
 	install -m 0644 data/shmdev.conf $(DESTDIR)$(MODLOADDIR)/shmdev.conf
-	install -d $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man7
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(COMPLETIONDIR)
+	install -m 0644 man/shmdev.1 $(DESTDIR)$(MANDIR)/man1/shmdev.1
+	install -m 0644 data/shmdev.bash-completion $(DESTDIR)$(COMPLETIONDIR)/shmdev
 	install -m 0644 man/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	$(foreach p,$(wildcard man/*.3),$(foreach n,$(call man_names,$(p)),\
@@ -175,6 +179,7 @@ uninstall:
 		$(DESTDIR)$(PKGCONFIGDIR)/libshmdev.pc $(DESTDIR)$(BINDIR)/shmdev \
 		$(DESTDIR)$(UDEVDIR)/60-shmdev.rules \
 		$(DESTDIR)$(MODLOADDIR)/shmdev.conf \
+		$(DESTDIR)$(MANDIR)/man1/shmdev.1 $(DESTDIR)$(COMPLETIONDIR)/shmdev \
 		$(addprefix $(DESTDIR)$(MANDIR)/man7/,$(notdir $(wildcard man/*.7))) \
 		$(addprefix $(DESTDIR)$(MANDIR)/man3/,$(notdir $(wildcard man/*.3))) \
 		$(foreach p,$(wildcard man/*.3),$(foreach n,$(call man_names,$(p)),\

@@ -18,6 +18,7 @@ missing=
 for f in opt/shmdev/lib/libshmdev.so opt/shmdev/lib/libshmdev.a opt/shmdev/include/shmdev.h \
 	 opt/shmdev/include/linux/shmdev.h opt/shmdev/lib/pkgconfig/libshmdev.pc opt/shmdev/bin/shmdev \
 	 lib/udev/rules.d/60-shmdev.rules usr/lib/modules-load.d/shmdev.conf \
+	 opt/shmdev/share/man/man1/shmdev.1 opt/shmdev/share/bash-completion/completions/shmdev \
 	 opt/shmdev/share/man/man7/libshmdev.7 opt/shmdev/share/man/man3/shmdev_region.3 \
 	 opt/shmdev/share/man/man3/shmdev_pool_run.3 opt/shmdev/share/man/man3/shmdev_list_get.3; do
 	[ -e "$d/$f" ] || missing="$missing $f"
