@@ -79,24 +79,15 @@ static void print_limit(const char *name, uint64_t v)
 
 static int do_info(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	char version[64], path[512], buf[64], file[128];
 	struct shmdev_info info;
 	unsigned int i;
 	int fd, ret, c, state;
 	FILE *f;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			help(stdout);
-			return EXIT_SUCCESS;
-		}
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	c = tool_parse_help_only(argc, argv, help);
+	if (c >= 0)
+		return c;
 	if (optind != argc) {
 		help(stderr);
 		return EXIT_FAILURE;

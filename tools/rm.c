@@ -17,20 +17,11 @@ static void help(FILE *out)
 
 static int do_rm(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	int c, ret, status = EXIT_SUCCESS;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			help(stdout);
-			return EXIT_SUCCESS;
-		}
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	c = tool_parse_help_only(argc, argv, help);
+	if (c >= 0)
+		return c;
 	if (optind >= argc) {
 		help(stderr);
 		return EXIT_FAILURE;

@@ -3,6 +3,7 @@
 #define SHMDEV_TOOL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct shmdev_cmd {
 	const char *name;
@@ -13,6 +14,13 @@ struct shmdev_cmd {
 /* Print "shmdev: could not <what>: <strerror(-err)>" on stderr. */
 void tool_err(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Options of a command that takes only --help: returns the exit status
+ * when the command is done (help shown, or a bad option), else -1 with
+ * optind at the first argument.
+ */
+int tool_parse_help_only(int argc, char *argv[], void (*help)(FILE *out));
 
 /* "12", "4K", "64M", "1G" (also KiB, MB...) in bytes; 0 or -EINVAL. */
 int parse_size(const char *s, unsigned long long *out);

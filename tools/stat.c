@@ -25,10 +25,6 @@ static void help(FILE *out)
 
 static int do_stat(int argc, char *argv[])
 {
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct shmdev_region *r;
 	struct shmdev_stat st;
 	struct passwd *pw;
@@ -37,14 +33,9 @@ static int do_stat(int argc, char *argv[])
 	time_t t;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		if (c == 'h') {
-			help(stdout);
-			return EXIT_SUCCESS;
-		}
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	c = tool_parse_help_only(argc, argv, help);
+	if (c >= 0)
+		return c;
 	if (optind != argc - 1) {
 		help(stderr);
 		return EXIT_FAILURE;

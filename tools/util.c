@@ -3,6 +3,7 @@
  * shmdev: helpers the subcommands share.
  */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,4 +75,23 @@ void format_size(unsigned long long v, char *buf, size_t len)
 		u++;
 	}
 	snprintf(buf, len, "%llu%s", v, units[u]);
+}
+
+int tool_parse_help_only(int argc, char *argv[], void (*help)(FILE *out))
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		if (c == 'h') {
+			help(stdout);
+			return EXIT_SUCCESS;
+		}
+		help(stderr);
+		return EXIT_FAILURE;
+	}
+	return -1;
 }

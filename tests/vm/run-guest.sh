@@ -104,6 +104,11 @@ build_initramfs() {
 		cp "$t" "$root/tests/bin/"
 		copy_with_libs "$t"
 	done
+	# The tree's own library also where the loader looks by default: the
+	# rpath into the build tree may sit under a path the guest mounts over
+	# (/tmp).
+	mkdir -p "$root/usr/lib/x86_64-linux-gnu"
+	cp -L "$B"/libshmdev.so.? "$root/usr/lib/x86_64-linux-gnu/"
 	mkdir -p "$root/tests/unit"
 	for t in "$B"/tests/unit/test_*; do
 		cp "$t" "$root/tests/unit/"
