@@ -54,6 +54,7 @@ expect rm-no-name 1 "Usage: shmdev rm" -- rm
 expect stat-no-name 1 "Usage: shmdev stat" -- stat
 if [ ! -e /dev/shmlist ]; then
 	expect info-no-module 1 "could not open /dev/shmlist" -- info
+	expect info-how-to 1 "install it with DKMS|load it with: modprobe shmdev" -- info
 	expect ls-no-module 1 "could not read /proc/shmdev" -- ls
 	expect bench-shmlist-missing 1 "could not use the shmlist path" -- bench --paths shmlist
 fi

@@ -59,4 +59,13 @@ if [ "$st" -ne 0 ] || [ "$rows" -ne 30 ] || [ "$bad" -ne 0 ] || [ "$shm" -ne 6 ]
 fi
 echo "$out" | grep -E '^(shmlist|memfd) '
 check "ls empty after bench" 0 "^0 listed; module: 0 regions" "$S" ls
+
+# Installed but not loaded: info says how to load it.
+if rmmod shmdev; then
+	check "info not loaded" 1 "^module +installed, not loaded" "$S" info
+	check "info suggests modprobe" 1 "modprobe shmdev" "$S" info
+	modprobe shmdev || fail "modprobe shmdev again"
+else
+	fail "rmmod shmdev with no region left"
+fi
 exit $rc
