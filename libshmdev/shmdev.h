@@ -444,6 +444,19 @@ SHMDEV_EXPORT unsigned int shmdev_pool_workers(const struct shmdev_pool *p);
  */
 SHMDEV_EXPORT int shmdev_pool_destroy(struct shmdev_pool *p);
 
+/*
+ * Ready-made apply functions, for bindings (Python) that cannot pass C
+ * code.  @arg points to the factor or addend (int64_t, or double for
+ * _f64), or is NULL for the default (2 for the products, 1 for the sum).
+ * Integer arithmetic wraps modulo 2^64.
+ */
+SHMDEV_EXPORT void shmdev_apply_mul_i64(void *elems, size_t first,
+					size_t count, void *arg);
+SHMDEV_EXPORT void shmdev_apply_add_i64(void *elems, size_t first,
+					size_t count, void *arg);
+SHMDEV_EXPORT void shmdev_apply_mul_f64(void *elems, size_t first,
+					size_t count, void *arg);
+
 #ifdef __cplusplus
 }
 #endif

@@ -87,6 +87,7 @@ phase lint tests/lint.sh "$KDIR" "$R"
 phase install tests/install.sh "$R"
 phase unit tests/unit.sh "$R"
 phase tool tests/tool.sh "$R"
+phase python tests/python.sh "$R"
 phase fuzz tests/fuzz.sh "${FUZZ_SECONDS:-20}" "$R"
 
 work=$(pwd)/$C/guest-$GUEST_KVER

@@ -87,6 +87,17 @@ build_initramfs() {
 	cp "$GUEST_MODDIR"/modules.{order,builtin,builtin.modinfo} "$md/"
 	[ -f "$GUEST_MODDIR/kernel/drivers/block/loop.ko" ] &&
 		cp "$GUEST_MODDIR/kernel/drivers/block/loop.ko" "$md/kernel/drivers/block/"
+	# virtio-pci and 9p, to mount this machine's root read-only at /host
+	# (Python and its stdlib are too big for the initramfs).
+	for m in drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko \
+		 drivers/virtio/virtio_pci.ko drivers/virtio/virtio_pci_legacy_dev.ko \
+		 drivers/virtio/virtio_pci_modern_dev.ko net/9p/9pnet.ko \
+		 net/9p/9pnet_virtio.ko fs/netfs/netfs.ko fs/fscache/fscache.ko \
+		 fs/9p/9p.ko; do
+		[ -f "$GUEST_MODDIR/kernel/$m" ] || continue
+		mkdir -p "$md/kernel/$(dirname "$m")"
+		cp "$GUEST_MODDIR/kernel/$m" "$md/kernel/$m"
+	done
 	depmod -b "$root" "$GUEST_KVER" || return 1
 
 	cp "$here/init" "$root/init"
@@ -109,6 +120,7 @@ build_initramfs() {
 	# (/tmp).
 	mkdir -p "$root/usr/lib/x86_64-linux-gnu"
 	cp -L "$B"/libshmdev.so.? "$root/usr/lib/x86_64-linux-gnu/"
+	echo "$top" > "$root/tests/srcdir"
 	mkdir -p "$root/tests/unit"
 	for t in "$B"/tests/unit/test_*; do
 		cp "$t" "$root/tests/unit/"
@@ -150,6 +162,7 @@ timeout --foreground -s KILL "$GUEST_TIMEOUT" \
 	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$GUEST_MEM" \
 	-nodefaults -no-reboot -display none \
 	-serial "file:$console" -serial "file:$out" -serial "file:$tlog" \
+	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
 	-kernel "$GUEST_KERNEL" -initrd "$initrd" -append "$append"
 qrc=$?
 
