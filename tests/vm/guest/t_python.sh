@@ -18,7 +18,7 @@ if [ -d /host/usr/bin ] && [ ! -x /usr/bin/python3 ]; then
 	done
 	# (No tmpfs over /host/tmp: the tree may live there.)
 	mount -t tmpfs tmpfs /host/dev/shm 2>/dev/null
-	chroot /host /usr/bin/python3 -m unittest discover -s "$top/python/tests" -v
+	TMPDIR=/dev/shm chroot /host /usr/bin/python3 -m unittest discover -s "$top/python/tests" -v
 	rc=$?
 	umount /host/dev/shm 2>/dev/null
 	umount /host/sys /host/proc /host/dev
