@@ -56,6 +56,7 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
 SONAME := libshmdev.so.$(SOMAJOR)
 
 .PHONY: all shmdev lib tool tests check check-host bench install uninstall fuzz \
+	reliability \
 	clean sparse FORCE
 
 all: shmdev lib tool
@@ -134,6 +135,10 @@ $(B)/tests/vm/%: tests/vm/guest/%.sh
 
 check:
 	@tests/check.sh
+
+# The reliability suites at full length (about 9 minutes).
+reliability:
+	@tests/reliability.sh
 
 check-host: lib $(GUEST_BINS) $(UNIT_BINS)
 	@: > $(B)/check-host.txt

@@ -33,7 +33,12 @@ MODULE_PARM_DESC(max_regions,
 unsigned long shmdev_max_uid_bytes;
 module_param_named(max_uid_bytes, shmdev_max_uid_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_uid_bytes,
-		 "Bytes of live regions owned by one uid, 0 for no limit (default: 0)");
+		 "Bytes of live regions created by one uid, 0 for no limit (default: 0)");
+
+unsigned int shmdev_max_uid_regions = 1024;
+module_param_named(max_uid_regions, shmdev_max_uid_regions, uint, 0644);
+MODULE_PARM_DESC(max_uid_regions,
+		 "Live regions created by one uid, 0 for no limit (default: 1024)");
 
 /* What it protects: see kmod/shmdev.h. */
 DEFINE_MUTEX(shmdev_lock);
@@ -41,7 +46,7 @@ struct shmdev_stats shmdev_stats;
 LIST_HEAD(shmdev_regions);
 struct vfsmount *shmdev_mnt;
 
-static_assert(sizeof(struct shmdev_info) == SHMDEV_INFO_SIZE_VER0);
+static_assert(sizeof(struct shmdev_info) == SHMDEV_INFO_SIZE_VER1);
 static_assert(sizeof(struct shmdev_create) == SHMDEV_CREATE_SIZE_VER0);
 static_assert(sizeof(struct shmdev_open) == SHMDEV_OPEN_SIZE_VER0);
 static_assert(sizeof(struct shmdev_unlink) == SHMDEV_UNLINK_SIZE_VER0);
@@ -91,6 +96,7 @@ static long shmdev_get_info(void __user *uarg, size_t usize)
 	info.max_total_bytes = READ_ONCE(shmdev_max_total_bytes);
 	info.max_regions = READ_ONCE(shmdev_max_regions);
 	info.max_uid_bytes = READ_ONCE(shmdev_max_uid_bytes);
+	info.max_uid_regions = READ_ONCE(shmdev_max_uid_regions);
 
 	mutex_lock(&shmdev_lock);
 	info.cur_bytes = shmdev_stats.cur_bytes;

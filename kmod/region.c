@@ -114,8 +114,9 @@ static int shmdev_charge(struct shmdev_region *r)
 {
 	struct shmdev_stats *s = &shmdev_stats;
 	u64 max_uid = READ_ONCE(shmdev_max_uid_bytes);
+	u64 max_uid_regions = READ_ONCE(shmdev_max_uid_regions);
 	struct shmdev_region *o;
-	u64 uid_bytes = 0;
+	u64 uid_bytes = 0, uid_regions = 0;
 
 	lockdep_assert_held(&shmdev_lock);
 	if (shmdev_over(s->cur_regions + s->pending_regions, 1,
@@ -124,11 +125,15 @@ static int shmdev_charge(struct shmdev_region *r)
 	if (shmdev_over(s->cur_bytes + s->pending_bytes, r->size,
 			READ_ONCE(shmdev_max_total_bytes)))
 		return -ENOSPC;
-	if (max_uid) {
-		list_for_each_entry(o, &shmdev_regions, node)
-			if (uid_eq(o->cuid, r->cuid))
+	if (max_uid || max_uid_regions) {
+		list_for_each_entry(o, &shmdev_regions, node) {
+			if (uid_eq(o->cuid, r->cuid)) {
 				uid_bytes += o->size;
-		if (shmdev_over(uid_bytes, r->size, max_uid))
+				uid_regions++;
+			}
+		}
+		if (shmdev_over(uid_bytes, r->size, max_uid) ||
+		    shmdev_over(uid_regions, 1, max_uid_regions))
 			return -EDQUOT;
 	}
 	s->pending_bytes += r->size;

@@ -19,6 +19,7 @@ extern unsigned long shmdev_max_region_bytes;
 extern unsigned long shmdev_max_total_bytes;
 extern unsigned int shmdev_max_regions;
 extern unsigned long shmdev_max_uid_bytes;
+extern unsigned int shmdev_max_uid_regions;
 
 /*
  * Protects the list of regions, the name table, every region's live,

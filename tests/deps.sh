@@ -9,7 +9,7 @@ pkgs=(
 	build-essential pkg-config perl cpio gzip xz-utils kmod
 	libcmocka-dev libkmod-dev sparse dkms clang libclang-rt-14-dev
 	linux-headers-amd64 linux-image-amd64 linux-source-6.1
-	qemu-system-x86 busybox-static python3 python3-numpy
+	qemu-system-x86 busybox-static python3 python3-numpy trinity
 )
 missing=()
 for p in "${pkgs[@]}"; do

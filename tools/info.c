@@ -25,6 +25,7 @@ static void help(FILE *out)
 
 static const char *const param_names[] = {
 	"max_region_bytes", "max_total_bytes", "max_regions", "max_uid_bytes",
+	"max_uid_regions",
 };
 
 static const struct {
@@ -149,6 +150,7 @@ static int do_info(int argc, char *argv[])
 	print_limit("max_total_bytes", info.max_total_bytes);
 	print_limit("max_regions", info.max_regions);
 	print_limit("max_uid_bytes", info.max_uid_bytes);
+	print_limit("max_uid_regions", info.max_uid_regions);
 	printf("usage\n");
 	printf("  %-18s %" PRIu64 "\n", "regions", (uint64_t)info.cur_regions);
 	printf("  %-18s %" PRIu64 "\n", "bytes", (uint64_t)info.cur_bytes);

@@ -416,6 +416,74 @@ static void test_corrupt_slots(void **state)
 	shmdev_list_detach(l);
 }
 
+/*
+ * A hostile peer rewrites the header, slots and heap at random while this
+ * process uses the list: every call answers (errors allowed), nothing
+ * reads or writes outside the region (ASan watches in the -san build).
+ */
+static void test_hostile_peer(void **state)
+{
+	struct shmdev_list *l, *t;
+	struct shmdev_value v;
+	unsigned char *mem, *tmem;
+	size_t size, tsize, i;
+	int64_t e;
+	pid_t pid;
+	int st, errors = 0;
+
+	(void)state;
+	assert_int_equal(shmdev_list_create(SHMDEV_BACKEND_MEMFD, NULL,
+					    SHMDEV_T_MIXED, 64, 4096, 0, 0600,
+					    &l), 0);
+	assert_int_equal(shmdev_list_create(SHMDEV_BACKEND_MEMFD, NULL,
+					    SHMDEV_T_INT64, 64, 0, 0, 0600, &t),
+			 0);
+	mem = shmdev_region_addr(shmdev_list_region(l));
+	size = shmdev_region_size(shmdev_list_region(l));
+	tmem = shmdev_region_addr(shmdev_list_region(t));
+	tsize = shmdev_region_size(shmdev_list_region(t));
+	shmdev_list_set_len(l, 64);
+	shmdev_list_set_len(t, 64);
+	pid = fork();
+	if (pid == 0) {
+		uint64_t x = 88172645463325252ull;
+		size_t k;
+
+		for (k = 0; k < 2000000; k++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* Mostly the header and slots, sometimes anywhere. */
+			mem[(k & 3) ? x % 1088 : x % size] = (unsigned char)(x >> 32);
+			tmem[(k & 3) ? x % 64 : x % tsize] = (unsigned char)(x >> 40);
+		}
+		_exit(0);
+	}
+	for (i = 0; i < 200000; i++) {
+		size_t k = i % 70;
+
+		if (shmdev_list_get_value(l, k, &v) == 0 &&
+		    (v.kind == SHMDEV_KIND_STR || v.kind == SHMDEV_KIND_BYTES) &&
+		    v.len)
+			e = ((const unsigned char *)v.ptr)[v.len - 1];
+		else
+			errors++;
+		v.kind = SHMDEV_KIND_BYTES;
+		v.ptr = "peer";
+		v.len = 4;
+		shmdev_list_set_value(l, k, &v);
+		if (shmdev_list_get(t, k, &e))
+			errors++;
+		shmdev_list_set(t, k, &e);
+		shmdev_list_len(l);
+	}
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	assert_true(WIFEXITED(st));
+	assert_true(errors > 0);	/* the peer did get noticed */
+	shmdev_list_detach(l);
+	shmdev_list_detach(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -426,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_attach_shared),
 		cmocka_unit_test(test_corrupt_header),
 		cmocka_unit_test(test_corrupt_slots),
+		cmocka_unit_test(test_hostile_peer),
 	};
 
 	return cmocka_run_group_tests_name("list", tests, NULL, NULL);

@@ -156,6 +156,12 @@ rm -f "$console" "$out" "$tlog"
 append="console=ttyS0 loglevel=5 panic=-1 oops=panic"
 [ -n "$SHMDEV_INJECT" ] && append="$append SHMDEV_INJECT=$SHMDEV_INJECT"
 [ -n "$SHMDEV_ONLY" ] && append="$append SHMDEV_ONLY=$SHMDEV_ONLY"
+# Lengths of the long suites, passed to the guest's environment.
+for v in SHMDEV_TRINITY_SECONDS SHMDEV_CHAOS_SECONDS SHMDEV_LOAD_SECONDS \
+	 SHMDEV_FUZZ_SECONDS SHMDEV_CHAOS_SEED; do
+	eval "val=\${$v:-}"
+	[ -n "$val" ] && append="$append $v=$val"
+done
 
 echo "guest: booting $GUEST_KERNEL (timeout ${GUEST_TIMEOUT}s)"
 timeout --foreground -s KILL "$GUEST_TIMEOUT" \

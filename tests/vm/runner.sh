@@ -66,10 +66,14 @@ run_one() {
 for t in "$dir"/t_*; do
 	[ -x "$t" ] || continue
 	if [ -n "${SHMDEV_ONLY:-}" ]; then
-		case ${t##*/} in
-		$SHMDEV_ONLY) ;;
-		*) continue ;;
-		esac
+		# Globs, separated by commas.
+		want=0
+		for g in $(echo "$SHMDEV_ONLY" | tr ',' ' '); do
+			case ${t##*/} in
+			$g) want=1 ;;
+			esac
+		done
+		[ "$want" = 1 ] || continue
 	fi
 	run_one "${t##*/}" "$t"
 done

@@ -79,7 +79,9 @@
  * Limits (module parameters, 0 = none, reported by SHMDEV_IOC_GET_INFO) are
  * checked before any memory is allocated: size above max_region_bytes gives
  * -EFBIG; above max_total_bytes or max_regions, -ENOSPC; above
- * max_uid_bytes for the creating uid, -EDQUOT.  The memory is charged to
+ * max_uid_bytes or max_uid_regions for the creating uid, -EDQUOT.  Per-uid
+ * limits count what a uid created (ownership given away still counts
+ * against the creator).  The memory is charged to
  * the memory cgroup of the process that faults or populates it.
  *
  * Listing: /proc/shmdev has a counters line then one line per region of
@@ -122,6 +124,8 @@
  * @created:		out: regions created since the module loaded
  * @destroyed:		out: regions destroyed since the module loaded
  * @reserved:		in: must be 0; out: 0
+ * @max_uid_regions:	out: limit on the live regions created by one uid
+ *			(0: no limit); added in size 136
  *
  * Limits are the module parameters of the same names, read at the time of
  * the call.  A live region is counted from a successful create until its
@@ -144,9 +148,11 @@ struct shmdev_info {
 	__u64 created;
 	__u64 destroyed;
 	__u64 reserved[4];
+	__u64 max_uid_regions;
 };
 
 #define SHMDEV_INFO_SIZE_VER0	128	/* first published size */
+#define SHMDEV_INFO_SIZE_VER1	136	/* + max_uid_regions */
 
 #define SHMDEV_IOC_GET_INFO	_IOWR(SHMDEV_IOC_MAGIC, 0x00, struct shmdev_info)
 

@@ -41,6 +41,10 @@ static void test_answers(int fd)
 		kt_eq(info.max_uid_bytes, v);
 	else
 		kt_fail("no max_uid_bytes parameter");
+	if (kt_read_param("max_uid_regions", &v) == 0)
+		kt_eq(info.max_uid_regions, v);
+	else
+		kt_fail("no max_uid_regions parameter");
 }
 
 static void test_limits_follow_params(int fd)
@@ -102,6 +106,13 @@ static void test_sizes(int fd)
 	kt_errno(ioctl(fd, GET_INFO_SIZED(SHMDEV_INFO_SIZE_VER0 - 8), buf),
 		 EINVAL);
 	kt_errno(ioctl(fd, GET_INFO_SIZED(0), buf), EINVAL);
+
+	/* The first published size still works and gets no more bytes. */
+	memset(buf, 0xa5, sizeof(buf));
+	memset(buf, 0, SHMDEV_INFO_SIZE_VER0);
+	kt_ok(ioctl(fd, GET_INFO_SIZED(SHMDEV_INFO_SIZE_VER0), buf));
+	kt_eq(info->abi_version, SHMDEV_ABI_VERSION);
+	kt_eq(buf[SHMDEV_INFO_SIZE_VER0], 0xa5);
 
 	/* A newer caller: zero tail accepted, only known bytes written. */
 	memset(buf, 0, sizeof(buf));

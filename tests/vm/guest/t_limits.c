@@ -107,6 +107,25 @@ static void uid_bytes(void)
 	set_param("max_uid_bytes", 0);
 }
 
+static void uid_regions(void)
+{
+	struct shmdev_info info = kt_info(dev);
+	int fd[3], i;
+
+	set_param("max_uid_regions", 2);
+	kt_eq(kt_info(dev).max_uid_regions, 2);
+	(void)info;
+	fd[0] = kt_create(dev, NULL, 4096, 0, 0600);
+	fd[1] = kt_create(dev, NULL, 4096, 0, 0600);
+	fd[2] = kt_create(dev, NULL, 4096, 0, 0600);
+	kt_true(fd[0] >= 0 && fd[1] >= 0);
+	kt_eq(fd[2], -EDQUOT);
+	for (i = 0; i < 3; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	set_param("max_uid_regions", 1024);
+}
+
 int main(void)
 {
 	struct shmdev_info info;
@@ -118,6 +137,7 @@ int main(void)
 	regions();
 	total_bytes();
 	uid_bytes();
+	uid_regions();
 	kt_eq(kt_wait_listed(NULL, 0, 2000), 0);
 	info = kt_info(dev);
 	kt_eq(info.cur_bytes, 0);
