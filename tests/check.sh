@@ -57,16 +57,7 @@ res() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$R"; }
 
 phase deps tests/deps.sh || { res FAIL deps "missing packages"; summary; exit 1; }
 
-if [ -z "${GUEST_KVER:-}" ]; then
-	if [ -n "${KDIR:-}" ]; then
-		GUEST_KVER=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$KDIR/include/generated/utsrelease.h")
-	else
-		for img in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
-			v=${img#/boot/vmlinuz-}
-			[ -d "/lib/modules/$v/build" ] && GUEST_KVER=$v
-		done
-	fi
-fi
+GUEST_KVER=$(tests/guest-kver.sh)
 if [ -z "${GUEST_KVER:-}" ]; then
 	res FAIL guest "no kernel image with matching headers (linux-image-amd64, linux-headers-amd64)"
 	summary

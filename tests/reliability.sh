@@ -9,13 +9,7 @@ set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 tests/deps.sh || exit 1
-kver=${GUEST_KVER:-}
-if [ -z "$kver" ]; then
-	for img in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
-		v=${img#/boot/vmlinuz-}
-		[ -d "/lib/modules/$v/build" ] && kver=$v
-	done
-fi
+kver=$(tests/guest-kver.sh) || { echo "shmdev: could not find a guest kernel" >&2; exit 1; }
 make -s KDIR="/lib/modules/$kver/build" all tests || exit 1
 R=build/reliability/results.txt
 mkdir -p build/reliability

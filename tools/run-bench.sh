@@ -29,14 +29,7 @@ if [ -e /dev/shmlist ]; then
 fi
 
 echo "=== /dev/shmlist is missing here: the shmlist path runs in the QEMU guest"
-kver=${GUEST_KVER:-}
-if [ -z "$kver" ]; then
-	for img in $(ls /boot/vmlinuz-* 2>/dev/null | sort -V); do
-		v=${img#/boot/vmlinuz-}
-		[ -d "/lib/modules/$v/build" ] && kver=$v
-	done
-fi
-[ -n "$kver" ] || { echo "shmdev: could not find a guest kernel (linux-image-amd64 and linux-headers-amd64)" >&2; exit 1; }
+kver=$(tests/guest-kver.sh) || { echo "shmdev: could not find a guest kernel (linux-image-amd64 and linux-headers-amd64)" >&2; exit 1; }
 make -s KDIR="/lib/modules/$kver/build" all tests
 work=$top/build/bench/guest-work
 r=$work/results.txt

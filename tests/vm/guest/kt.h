@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -245,6 +246,55 @@ static inline long long kt_meminfo(const char *key)
 			sscanf(line + len + 1, "%lld", &v);
 	fclose(f);
 	return v;
+}
+
+/* SHMDEV_IOC_SET; returns 0 or -errno. */
+static inline int kt_set(int fd, unsigned int flags, unsigned int mode,
+			 unsigned int uid, unsigned int gid)
+{
+	struct shmdev_set s;
+
+	memset(&s, 0, sizeof(s));
+	s.flags = flags;
+	s.mode = mode;
+	s.uid = uid;
+	s.gid = gid;
+	return ioctl(fd, SHMDEV_IOC_SET, &s) ? -errno : 0;
+}
+
+/* Send @fd over the Unix socket @sock with SCM_RIGHTS; sendmsg's result. */
+static inline long kt_send_fd(int sock, int fd, int flags)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct msghdr msg;
+	struct cmsghdr *cm;
+	struct iovec iov;
+	char byte = 'x';
+
+	memset(cbuf, 0, sizeof(cbuf));
+	memset(&msg, 0, sizeof(msg));
+	iov.iov_base = &byte;
+	iov.iov_len = 1;
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = cbuf;
+	msg.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &msg, flags);
+}
+
+/* The module's counters now match @a: nothing live beyond, all destroyed. */
+static inline void kt_balanced(int dev, const struct shmdev_info *a)
+{
+	struct shmdev_info b = kt_info(dev);
+
+	kt_eq(b.cur_regions, a->cur_regions);
+	kt_eq(b.cur_bytes, a->cur_bytes);
+	kt_eq(b.created - a->created, b.destroyed - a->destroyed);
 }
 
 static inline int kt_exit(void)

@@ -29,25 +29,6 @@ static uint32_t rnd(void)
 	return (uint32_t)(rng >> 11);
 }
 
-static void send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct msghdr msg = { 0 };
-	struct iovec iov = { .iov_base = "x", .iov_len = 1 };
-	struct cmsghdr *cm;
-
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf;
-	msg.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	sendmsg(sock, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
-}
-
 /* One chaos process: random operations forever, until killed. */
 static void __attribute__((noreturn)) chaos(uint64_t seed)
 {
@@ -128,7 +109,8 @@ static void __attribute__((noreturn)) chaos(uint64_t seed)
 		case 8:
 			/* Pass an fd to ourselves: it sits in the socket. */
 			if (held[k].fd > 0)
-				send_fd(sv[0], held[k].fd);
+				kt_send_fd(sv[0], held[k].fd,
+					   MSG_DONTWAIT | MSG_NOSIGNAL);
 			break;
 		case 9:
 			if (rnd() % 4 == 0) {

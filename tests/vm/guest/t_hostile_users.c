@@ -27,19 +27,6 @@ static void become(uid_t uid, gid_t gid, int in_shared)
 		_exit(100);
 }
 
-static int set_region(int fd, unsigned int flags, unsigned int mode,
-		      unsigned int uid, unsigned int gid)
-{
-	struct shmdev_set s;
-
-	memset(&s, 0, sizeof(s));
-	s.flags = flags;
-	s.mode = mode;
-	s.uid = uid;
-	s.gid = gid;
-	return ioctl(fd, SHMDEV_IOC_SET, &s) ? -errno : 0;
-}
-
 /* bob, in the shared group or not, against mode @m. */
 static int bob_checks(unsigned int m, int in_group)
 {
@@ -55,9 +42,9 @@ static int bob_checks(unsigned int m, int in_group)
 	if (ro >= 0) {
 		if (mmap(NULL, 4096, PROT_WRITE, MAP_SHARED, ro, 0) != MAP_FAILED)
 			bad |= 4;
-		if (set_region(ro, SHMDEV_SET_MODE, 0777, 0, 0) != -EPERM)
+		if (kt_set(ro, SHMDEV_SET_MODE, 0777, 0, 0) != -EPERM)
 			bad |= 8;
-		if (set_region(ro, SHMDEV_SET_OWNER, 0, BOB, BOB) != -EPERM)
+		if (kt_set(ro, SHMDEV_SET_OWNER, 0, BOB, BOB) != -EPERM)
 			bad |= 8;
 		close(ro);
 	}
@@ -84,9 +71,9 @@ static void every_mode(void)
 		kt_fail("create: %s", strerror(-fd));
 		return;
 	}
-	kt_eq(set_region(fd, SHMDEV_SET_OWNER, 0, ALICE, SHARED), 0);
+	kt_eq(kt_set(fd, SHMDEV_SET_OWNER, 0, ALICE, SHARED), 0);
 	for (m = 0; m <= 0777; m++) {
-		kt_eq(set_region(fd, SHMDEV_SET_MODE, m, 0, 0), 0);
+		kt_eq(kt_set(fd, SHMDEV_SET_MODE, m, 0, 0), 0);
 		for (in_group = 0; in_group < 2; in_group++) {
 			pid_t pid = fork();
 			int st;

@@ -18,28 +18,6 @@
 
 static int dev;
 
-static void send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr msg = { 0 };
-	struct cmsghdr *cm;
-	struct iovec iov;
-	char byte = 'x';
-
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf;
-	msg.msg_controllen = sizeof(cbuf);
-	cm = CMSG_FIRSTHDR(&msg);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
-	kt_ok(sendmsg(sock, &msg, 0));
-}
-
 static int recv_fd(int sock)
 {
 	char cbuf[CMSG_SPACE(sizeof(int))];
@@ -228,7 +206,7 @@ static void scm_rights(void)
 
 		if (p) {
 			p[7] = 77;
-			send_fd(sv[0], fd);
+			kt_ok(kt_send_fd(sv[0], fd, 0));
 			kt_wait_child(pid, "scm_rights");
 			kt_eq(p[8], 88);
 			munmap(p, MiB);
@@ -412,7 +390,7 @@ static void unload_refused(void)
 
 int main(void)
 {
-	struct shmdev_info a, b;
+	struct shmdev_info a;
 
 	dev = kt_open_dev();
 	a = kt_info(dev);
@@ -424,10 +402,7 @@ int main(void)
 	sigkill();
 	persist_unlink();
 	unload_refused();
-	b = kt_info(dev);
-	kt_eq(b.cur_regions, a.cur_regions);
-	kt_eq(b.cur_bytes, a.cur_bytes);
-	kt_eq(b.created - a.created, b.destroyed - a.destroyed);
+	kt_balanced(dev, &a);
 	close(dev);
 	return kt_exit();
 }

@@ -30,19 +30,6 @@ static void as_user(uid_t uid, void (*fn)(void), const char *what)
 	kt_wait_child(pid, what);
 }
 
-static int set_region(int fd, unsigned int flags, unsigned int mode,
-		      unsigned int uid, unsigned int gid)
-{
-	struct shmdev_set s;
-
-	memset(&s, 0, sizeof(s));
-	s.flags = flags;
-	s.mode = mode;
-	s.uid = uid;
-	s.gid = gid;
-	return ioctl(fd, SHMDEV_IOC_SET, &s) ? -errno : 0;
-}
-
 /* alice makes her regions, persistent so they outlive her process. */
 static void alice_creates(void)
 {
@@ -62,7 +49,7 @@ static void alice_creates(void)
 			continue;
 		}
 		/* Group "shared" so that bob is in the owner group. */
-		kt_eq(set_region(fd, SHMDEV_SET_OWNER, 0, ALICE, SHARED), 0);
+		kt_eq(kt_set(fd, SHMDEV_SET_OWNER, 0, ALICE, SHARED), 0);
 		close(fd);
 	}
 }
@@ -105,8 +92,8 @@ static void bob_cannot_control(void)
 		kt_fail("open a666: %s", strerror(-fd));
 		return;
 	}
-	kt_eq(set_region(fd, SHMDEV_SET_MODE, 0777, 0, 0), -EPERM);
-	kt_eq(set_region(fd, SHMDEV_SET_OWNER, 0, BOB, BOB), -EPERM);
+	kt_eq(kt_set(fd, SHMDEV_SET_MODE, 0777, 0, 0), -EPERM);
+	kt_eq(kt_set(fd, SHMDEV_SET_OWNER, 0, BOB, BOB), -EPERM);
 	close(fd);
 	kt_eq(kt_unlink(dev, "a666"), -EPERM);
 	kt_eq(kt_unlink(dev, "a600"), -EPERM);
@@ -149,7 +136,7 @@ static void alice_controls(void)
 		kt_fail("open a666: %s", strerror(-fd));
 		return;
 	}
-	kt_eq(set_region(fd, SHMDEV_SET_MODE, 0600, 0, 0), 0);
+	kt_eq(kt_set(fd, SHMDEV_SET_MODE, 0600, 0, 0), 0);
 	kt_ok(kt_stat(fd, &st));
 	kt_eq(st.mode, 0600);
 	kt_eq(st.uid, ALICE);
@@ -176,7 +163,7 @@ static void alice_gives(void)
 		kt_fail("open a600: %s", strerror(-fd));
 		return;
 	}
-	kt_eq(set_region(fd, SHMDEV_SET_OWNER | SHMDEV_SET_MODE, 0600, BOB,
+	kt_eq(kt_set(fd, SHMDEV_SET_OWNER | SHMDEV_SET_MODE, 0600, BOB,
 			 BOB), 0);
 	close(fd);
 }
