@@ -56,7 +56,7 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
 SONAME := libshmdev.so.$(SOMAJOR)
 
 .PHONY: all shmdev lib tool tests check check-host bench install uninstall fuzz \
-	reliability \
+	reliability check-debug \
 	clean sparse FORCE
 
 all: shmdev lib tool
@@ -135,6 +135,11 @@ $(B)/tests/vm/%: tests/vm/guest/%.sh
 
 check:
 	@tests/check.sh
+
+# The in-guest suite on a debug kernel (KASAN, lockdep, kmemleak, fault
+# injection), built once from linux-source-6.12 and cached.
+check-debug:
+	@tests/check-debug.sh
 
 # The reliability suites at full length (about 9 minutes).
 reliability:

@@ -23,6 +23,8 @@ tar -C "$top" --exclude=./build --exclude=./.git --exclude='*.o' \
 	--exclude='*.ko' --exclude='*.cmd' --exclude='*.mod*' -cf - . |
 	tar -C "$work/src/shmdev-$version" -xf -
 D=(dkms --dkmstree "$work/tree" --sourcetree "$work/src" --installtree "$work/inst")
+# A kernel tree outside /lib/modules (the debug kernel) comes as KDIR.
+[ -n "${KDIR:-}" ] && D+=(--kernelsourcedir "$KDIR")
 log=$work/dkms.log
 if "${D[@]}" add -m shmdev -v "$version" > "$log" 2>&1 &&
    "${D[@]}" build -m shmdev -v "$version" -k "$kver" >> "$log" 2>&1 &&

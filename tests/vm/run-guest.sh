@@ -11,6 +11,8 @@
 #                  "dkms install" left it (tests/dkms.sh makes one)
 #   GUEST_TIMEOUT  seconds for the whole guest (default 1200)
 #   GUEST_MEM      guest memory (default 2G)
+#   GUEST_SMP      -smp argument (default 2)
+#   GUEST_APPEND   more kernel command line (e.g. acpi=off for the debug kernel)
 #   SHMDEV_INJECT  a harness fault to inject (tests/vm/selftest.sh), default off
 #   SHMDEV_ONLY    run only the tests whose names match this glob
 #   GUEST_CMD      a script to run instead of the tests (its output is
@@ -32,6 +34,8 @@ GUEST_MODDIR=${GUEST_MODDIR:-/lib/modules/$GUEST_KVER}
 : "${MODTREE:?MODTREE is not set}"
 GUEST_TIMEOUT=${GUEST_TIMEOUT:-1200}
 GUEST_MEM=${GUEST_MEM:-2G}
+GUEST_SMP=${GUEST_SMP:-2}
+GUEST_APPEND=${GUEST_APPEND:-}
 SHMDEV_INJECT=${SHMDEV_INJECT:-}
 SHMDEV_ONLY=${SHMDEV_ONLY:-}
 SPLAT=$(cat "$here/splat.re")
@@ -84,7 +88,8 @@ build_initramfs() {
 	local md=$root/lib/modules/$GUEST_KVER
 	mkdir -p "$md/updates/dkms" "$md/kernel/drivers/block"
 	cp "$ko" "$md/updates/dkms/"
-	cp "$GUEST_MODDIR"/modules.{order,builtin,builtin.modinfo} "$md/"
+	cp "$GUEST_MODDIR"/modules.{order,builtin} "$md/"
+	cp "$GUEST_MODDIR"/modules.builtin.modinfo "$md/" 2>/dev/null || true
 	[ -f "$GUEST_MODDIR/kernel/drivers/block/loop.ko" ] &&
 		cp "$GUEST_MODDIR/kernel/drivers/block/loop.ko" "$md/kernel/drivers/block/"
 	# virtio-pci and 9p, to mount this machine's root read-only at /host
@@ -153,7 +158,7 @@ console=$work/console.log
 out=$work/results.log
 tlog=$work/tests.log
 rm -f "$console" "$out" "$tlog"
-append="console=ttyS0 loglevel=5 panic=-1 oops=panic"
+append="console=ttyS0 loglevel=5 panic=-1 oops=panic $GUEST_APPEND"
 [ -n "$SHMDEV_INJECT" ] && append="$append SHMDEV_INJECT=$SHMDEV_INJECT"
 [ -n "$SHMDEV_ONLY" ] && append="$append SHMDEV_ONLY=$SHMDEV_ONLY"
 # Lengths of the long suites, passed to the guest's environment.
@@ -165,7 +170,7 @@ done
 
 echo "guest: booting $GUEST_KERNEL (timeout ${GUEST_TIMEOUT}s)"
 timeout --foreground -s KILL "$GUEST_TIMEOUT" \
-	qemu-system-x86_64 -accel tcg -cpu max -smp 2 -m "$GUEST_MEM" \
+	qemu-system-x86_64 -accel tcg -cpu max -smp "$GUEST_SMP" -m "$GUEST_MEM" \
 	-nodefaults -no-reboot -display none \
 	-serial "file:$console" -serial "file:$out" -serial "file:$tlog" \
 	-virtfs local,path=/,mount_tag=host,security_model=none,readonly=on,multidevs=remap \
