@@ -31,6 +31,16 @@ static inline void shmdev_vm_flags_clear(struct vm_area_struct *vma,
 }
 
 /*
+ * 6.12 removed no_llseek: a NULL ->llseek (with nonseekable_open() or an
+ * anon file without FMODE_LSEEK) refuses seeks the same way.
+ */
+#ifdef SHMDEV_HAVE_NO_LLSEEK
+#define SHMDEV_NO_LLSEEK	no_llseek
+#else
+#define SHMDEV_NO_LLSEEK	NULL
+#endif
+
+/*
  * put_ipc_ns() is not exported; the namespace's own proc_ns operations
  * drop the reference the same way nsfs does.  Without CONFIG_IPC_NS there is
  * only init_ipc_ns and get_ipc_ns() takes no reference.

@@ -141,7 +141,7 @@ static const struct file_operations shmdev_dev_fops = {
 	.open		= nonseekable_open,
 	.unlocked_ioctl	= shmdev_dev_ioctl,
 	.compat_ioctl	= compat_ptr_ioctl,
-	.llseek		= no_llseek,
+	.llseek		= SHMDEV_NO_LLSEEK,
 };
 
 static struct miscdevice shmdev_misc = {

@@ -299,7 +299,7 @@ static const struct file_operations shmdev_region_fops = {
 	.get_unmapped_area	= shmdev_region_get_unmapped_area,
 	.unlocked_ioctl		= shmdev_region_ioctl,
 	.compat_ioctl		= compat_ptr_ioctl,
-	.llseek			= no_llseek,
+	.llseek			= SHMDEV_NO_LLSEEK,
 };
 
 /* Make @r live: counted, openable, and holding its PERSIST reference. */

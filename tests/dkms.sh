@@ -26,9 +26,21 @@ D=(dkms --dkmstree "$work/tree" --sourcetree "$work/src" --installtree "$work/in
 # A kernel tree outside /lib/modules (the debug kernel) comes as KDIR.
 [ -n "${KDIR:-}" ] && D+=(--kernelsourcedir "$KDIR")
 log=$work/dkms.log
+# dkms install runs depmod on /lib/modules/KVER: a kernel that is not
+# installed there (the debug kernel) gets the built module copied where
+# dkms install would put it instead.
+install_step() {
+	if [ -d "/lib/modules/$kver" ]; then
+		"${D[@]}" install -m shmdev -v "$version" -k "$kver"
+	else
+		mkdir -p "$work/inst/$kver/updates/dkms" &&
+		cp "$work/tree/shmdev/$version/$kver/$(uname -m)/module/shmdev.ko" \
+			"$work/inst/$kver/updates/dkms/"
+	fi
+}
 if "${D[@]}" add -m shmdev -v "$version" > "$log" 2>&1 &&
    "${D[@]}" build -m shmdev -v "$version" -k "$kver" >> "$log" 2>&1 &&
-   "${D[@]}" install -m shmdev -v "$version" -k "$kver" >> "$log" 2>&1; then
+   install_step >> "$log" 2>&1; then
 	res PASS dkms/build-install "dkms $version for $kver"
 else
 	cat "$log"

@@ -30,7 +30,9 @@ make -s tinyconfig >&2
 scripts/kconfig/merge_config.sh -m .config "$frag" >&2
 make -s olddefconfig >&2
 # What the fragment asked for must have stuck.
-for opt in KASAN PROVE_LOCKING DEBUG_VM DEBUG_KMEMLEAK FAILSLAB FAIL_PAGE_ALLOC 9P_FS VIRTIO_PCI MEMCG TRANSPARENT_HUGEPAGE; do
+for opt in KASAN PROVE_LOCKING DEBUG_VM DEBUG_KMEMLEAK FAILSLAB FAIL_PAGE_ALLOC \
+	   9P_FS VIRTIO_PCI MEMCG TRANSPARENT_HUGEPAGE ADVISE_SYSCALLS \
+	   CROSS_MEMORY_ATTACH; do
 	grep -q "^CONFIG_$opt=y" .config || { echo "shmdev: CONFIG_$opt did not stick" >&2; exit 1; }
 done
 make -s -j"$(nproc)" bzImage modules >&2

@@ -163,7 +163,7 @@ append="console=ttyS0 loglevel=5 panic=-1 oops=panic $GUEST_APPEND"
 [ -n "$SHMDEV_ONLY" ] && append="$append SHMDEV_ONLY=$SHMDEV_ONLY"
 # Lengths of the long suites, passed to the guest's environment.
 for v in SHMDEV_TRINITY_SECONDS SHMDEV_CHAOS_SECONDS SHMDEV_LOAD_SECONDS \
-	 SHMDEV_FUZZ_SECONDS SHMDEV_CHAOS_SEED; do
+	 SHMDEV_FUZZ_SECONDS SHMDEV_CHAOS_SEED SHMDEV_TEST_TIMEOUT; do
 	eval "val=\${$v:-}"
 	[ -n "$val" ] && append="$append $v=$val"
 done

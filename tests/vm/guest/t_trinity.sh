@@ -8,6 +8,7 @@
 # unlinked, and the counters balance.  In the guest, trinity comes from
 # the host's root shared at /host (9p), entered with chroot.
 secs=${SHMDEV_TRINITY_SECONDS:-120}
+[ "$secs" -gt 0 ] || { echo "SKIP: trinity switched off (SHMDEV_TRINITY_SECONDS=0)"; exit 77; }
 [ -e /dev/shmlist ] || { echo "SKIP: /dev/shmlist is missing: module not loaded"; exit 77; }
 [ "$(id -u)" -eq 0 ] || { echo "SKIP: needs root to drop to nobody"; exit 77; }
 root=
@@ -26,7 +27,7 @@ before=$(counters)
 echo "trinity: ${secs}s on /dev/shmlist as nobody; before: $before (created destroyed live bytes)"
 # Only the syscalls that reach the device and its regions; fanotify taints
 # Debian's kernel and stops trinity; sockets crash it.
-cmd="cd /dev/shm && exec timeout -s INT $secs /usr/bin/trinity -q -l off \
+cmd="cd /dev/shm && exec timeout -k 30 -s INT $secs /usr/bin/trinity -q -l off \
 	--disable-fds=sockets,perf -V /dev/shmlist -C 4 \
 	-T BAD_PAGE,DIE,WARN,MACHINE_CHECK \
 	-c ioctl -c mmap -c munmap -c mremap -c mprotect -c madvise -c msync \
