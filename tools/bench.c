@@ -155,14 +155,12 @@ static int verify(const uint64_t *x, size_t n, int runs)
 /* The list's memory mapped with huge pages in this process (smaps). */
 static unsigned long long huge_in(const void *addr, size_t len)
 {
-	struct shmdev_region_info info;
 	unsigned long long total = 0, kb;
 	uintptr_t s, e, lo = (uintptr_t)addr, hi = lo + len;
 	char line[256];
 	int in = 0;
 	FILE *f;
 
-	(void)info;
 	f = fopen("/proc/self/smaps", "re");
 	if (!f)
 		return 0;

@@ -27,15 +27,9 @@
 
 static enum shmdev_backend backend(void)
 {
-	const char *env = getenv("SHMDEV_TEST_BACKENDS");
-	enum shmdev_backend b = SHMDEV_BACKEND_MEMFD;
-	char first[32] = "";
+	enum shmdev_backend b[8];
 
-	if (env)
-		sscanf(env, "%31[a-z]", first);
-	if (first[0])
-		shmdev_backend_parse(first, &b);
-	return b;
+	return unit_backends(b, 8) ? b[0] : SHMDEV_BACKEND_MEMFD;
 }
 
 static void put64(unsigned char *mem, size_t off, uint64_t v)

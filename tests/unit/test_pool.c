@@ -251,8 +251,6 @@ static void test_owner_dies(void **state)
 
 int main(void)
 {
-	const char *env = getenv("SHMDEV_TEST_BACKENDS");
-	char buf[128], *tok, *save;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_static),
 		cmocka_unit_test(test_dynamic),
@@ -263,12 +261,7 @@ int main(void)
 		cmocka_unit_test(test_owner_dies),
 	};
 
-	snprintf(buf, sizeof(buf), "%s", env ? env : "memfd sysv posix");
-	for (tok = strtok_r(buf, " ,", &save); tok && nbackends < 8;
-	     tok = strtok_r(NULL, " ,", &save))
-		if (shmdev_backend_parse(tok, &backends[nbackends]) == 0 &&
-		    backends[nbackends] != SHMDEV_BACKEND_DEFAULT)
-			nbackends++;
+	nbackends = unit_backends(backends, 8);
 	if (!nbackends)
 		return 1;
 	return cmocka_run_group_tests_name("pool", tests, NULL, NULL);

@@ -378,8 +378,6 @@ static void test_no_leak_unnamed(void **state)
 
 int main(void)
 {
-	const char *env = getenv("SHMDEV_TEST_BACKENDS");
-	char buf[128], *tok, *save;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backend_names),
 		cmocka_unit_test(test_backend_resolve),
@@ -392,16 +390,8 @@ int main(void)
 		cmocka_unit_test(test_no_leak_unnamed),
 	};
 
-	snprintf(buf, sizeof(buf), "%s", env ? env : "memfd sysv posix");
-	for (tok = strtok_r(buf, " ,", &save); tok && nbackends < 8;
-	     tok = strtok_r(NULL, " ,", &save)) {
-		if (shmdev_backend_parse(tok, &backends[nbackends]) == 0 &&
-		    backends[nbackends] != SHMDEV_BACKEND_DEFAULT)
-			nbackends++;
-	}
-	if (!nbackends) {
-		fprintf(stderr, "SHMDEV_TEST_BACKENDS names no backend\n");
+	nbackends = unit_backends(backends, 8);
+	if (!nbackends)
 		return 1;
-	}
 	return cmocka_run_group_tests_name("region", tests, NULL, NULL);
 }
