@@ -46,6 +46,8 @@ expect bench-unknown-path 1 "could not parse paths 'carrier-pigeon'" -- bench --
 expect bench-unknown-mode 1 "could not parse mode 'lazy'" -- bench --mode lazy
 expect bench-zero-workers 1 "could not use 0 workers" -- bench --workers 0
 expect bench-bad-iterations 1 "could not use -1 iterations" -- bench -i -1
+expect bench-zero-rounds 1 "could not use 0 rounds" -- bench --rounds 0
+expect bench-bad-rounds 1 "could not use 2x rounds" -- bench -r 2x
 expect bench-extra-arg 1 "Usage: shmdev bench" -- bench extra
 expect create-no-size 1 "Usage: shmdev create" -- create onlyname
 expect create-bad-size 1 "could not parse size '1Q'" -- create x 1Q --persist
@@ -87,6 +89,14 @@ if [ "$(echo "$csv" | head -n 1 | cut -d, -f1-5)" = "kind,label,workers,n,path" 
 else
 	echo "$csv"
 	res FAIL tool/bench-csv "unexpected CSV"
+fi
+# Runs are split into whole rounds: 4 asked, 3 rounds -> 2 per round, 6 timed.
+its=$("$S" bench --sizes 50 --paths sysv,limit --mode persistent -i 4 -r 3 \
+	--setup-bytes 0 --csv | awk -F, '/^run,/ { print $5 ":" $7 }' | sort | tr '\n' ' ')
+if [ "$its" = "limit:6 sysv:6 " ]; then
+	res PASS tool/bench-rounds "6 timed runs in 3 rounds"
+else
+	res FAIL tool/bench-rounds "want 6 timed runs for each path, got: $its"
 fi
 json=$("$S" bench --sizes 50 --paths memfd --mode persistent -i 2 --setup-bytes 0 --json)
 if echo "$json" | grep -q '"path": "memfd"' && echo "$json" | grep -q '"verified": true' &&

@@ -15,6 +15,13 @@
  *
  * Modes: "persistent" (workers attach once) and "per-iteration" (workers
  * map the region anew for every run, as the Python study's pool did).
+ *
+ * A shared machine drifts: a neighbour's load comes and goes within
+ * seconds.  So the runs of one size are split into rounds, and each round
+ * runs every path in turn (starting one further along each time); a path's
+ * figure is over all its rounds.  Each round sets its path up anew and
+ * starts with one untimed run, so every path is timed warm, as the limit's
+ * pre-faulted memory is.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -50,7 +57,10 @@ struct result {
 	size_t n;
 	int iterations;
 	double median, min, max;	/* seconds per iteration */
-	long minflt;			/* minor faults, setup and runs */
+	double *t;			/* timed runs so far, of all rounds */
+	int nt, cap;
+	int rounds;
+	long minflt;			/* minor faults, setup and runs, all rounds */
 	unsigned long long huge_bytes;	/* of the list's memory */
 	int verified;
 	int skipped;
@@ -73,6 +83,7 @@ struct opts {
 	unsigned int modes;	/* 1 << enum mode */
 	unsigned int workers;
 	int iterations;		/* 0: by size */
+	int rounds;
 	enum format format;
 	const char *plot;
 	const char *label;
@@ -104,13 +115,25 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static void summarize(struct result *r, double *t, int n)
+static void summarize(struct result *r)
 {
+	double *t = r->t;
+	int n = r->nt;
+
+	if (!n)
+		return;
 	qsort(t, (size_t)n, sizeof(*t), cmp_double);
 	r->min = t[0];
 	r->max = t[n - 1];
 	r->median = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
 	r->iterations = n;
+}
+
+/* Run k of a round took @secs; run 0 warms up and is not counted. */
+static void record(struct result *r, int k, double secs)
+{
+	if (k && r->nt < r->cap)
+		r->t[r->nt++] = secs;
 }
 
 static int iterations_for(const struct opts *o, size_t n)
@@ -120,7 +143,7 @@ static int iterations_for(const struct opts *o, size_t n)
 	if (o->iterations)
 		return o->iterations;
 	it = (long)(2000000 / (n ? n : 1));
-	return it < 7 ? 7 : it > 1000 ? 1000 : (int)it;
+	return it < 9 ? 9 : it > 1000 ? 1000 : (int)it;
 }
 
 static void doubler(void *elems, size_t first, size_t count, void *arg)
@@ -195,12 +218,12 @@ static enum shmdev_backend backend_of(enum path p)
 	}
 }
 
-static void run_shared(const struct opts *o, struct result *r)
+static void run_shared(const struct opts *o, struct result *r, int runs)
 {
-	int iters = iterations_for(o, r->n), k, ret;
+	int k, ret;
 	struct shmdev_list *l;
 	struct shmdev_pool *p;
-	double *t = calloc((size_t)iters, sizeof(double)), t0;
+	double t0;
 	long f0 = faults_now();
 	uint64_t *x;
 
@@ -209,7 +232,6 @@ static void run_shared(const struct opts *o, struct result *r)
 	if (ret) {
 		r->skipped = 1;
 		snprintf(r->why, sizeof(r->why), "create: %s", strerror(-ret));
-		free(t);
 		return;
 	}
 	shmdev_list_set_len(l, r->n);
@@ -222,11 +244,10 @@ static void run_shared(const struct opts *o, struct result *r)
 		snprintf(r->why, sizeof(r->why), "pool: %s", strerror(-ret));
 		goto out_detach;
 	}
-	r->verified = 1;
-	for (k = 0; k < iters; k++) {
+	for (k = 0; k <= runs; k++) {
 		t0 = now();
 		ret = shmdev_pool_run(p, doubler, NULL, 0, 0);
-		t[k] = now() - t0;
+		record(r, k, now() - t0);
 		if (ret || !verify(x, r->n, k + 1)) {
 			r->verified = 0;
 			snprintf(r->why, sizeof(r->why), "run %d: %s", k,
@@ -236,11 +257,9 @@ static void run_shared(const struct opts *o, struct result *r)
 	}
 	r->huge_bytes = huge_in(x, r->n * sizeof(*x));
 	shmdev_pool_destroy(p);
-	r->minflt = faults_now() - f0;
-	summarize(r, t, k ? k : 1);
+	r->minflt += faults_now() - f0;
 out_detach:
 	shmdev_list_detach(l);
-	free(t);
 }
 
 /* copy: chunks through pipes to persistent worker processes and back. */
@@ -305,11 +324,11 @@ static void __attribute__((noreturn)) copy_worker_main(int in, int out)
 	_exit(0);
 }
 
-static void run_copy(const struct opts *o, struct result *r)
+static void run_copy(const struct opts *o, struct result *r, int runs)
 {
-	int iters = iterations_for(o, r->n), k, ok = 1;
+	int k, ok = 1;
 	struct copy_worker *w = calloc(o->workers, sizeof(*w));
-	double *t = calloc((size_t)iters, sizeof(double)), t0;
+	double t0;
 	uint64_t *x = malloc(r->n * sizeof(*x));
 	size_t per = (r->n + o->workers - 1) / o->workers;
 	long f0 = faults_now();
@@ -340,8 +359,11 @@ static void run_copy(const struct opts *o, struct result *r)
 		w[i].from = b[0];
 		started++;
 	}
-	r->verified = started == o->workers;
-	for (k = 0; k < iters && r->verified; k++) {
+	if (started != o->workers) {
+		r->verified = 0;
+		snprintf(r->why, sizeof(r->why), "could not start the workers");
+	}
+	for (k = 0; k <= runs && r->verified; k++) {
 		t0 = now();
 		for (i = 0; i < o->workers && ok; i++) {
 			size_t first = i * per;
@@ -358,7 +380,7 @@ static void run_copy(const struct opts *o, struct result *r)
 
 			ok = !read_all(w[i].from, x + first, count * sizeof(*x));
 		}
-		t[k] = now() - t0;
+		record(r, k, now() - t0);
 		if (!ok || !verify(x, r->n, k + 1)) {
 			r->verified = 0;
 			snprintf(r->why, sizeof(r->why), "run %d: %s", k,
@@ -370,10 +392,8 @@ static void run_copy(const struct opts *o, struct result *r)
 		close(w[i].from);
 		waitpid(w[i].pid, NULL, 0);
 	}
-	r->minflt = faults_now() - f0;
-	summarize(r, t, k ? k : 1);
+	r->minflt += faults_now() - f0;
 	free(x);
-	free(t);
 	free(w);
 }
 
@@ -410,13 +430,13 @@ static void *limit_main(void *arg)
 	}
 }
 
-static void run_limit(const struct opts *o, struct result *r)
+static void run_limit(const struct opts *o, struct result *r, int runs)
 {
-	int iters = iterations_for(o, r->n), k;
+	int k;
 	struct limit_ctx c = { .n = r->n, .workers = o->workers };
 	struct limit_thread *lt = calloc(o->workers, sizeof(*lt));
 	pthread_t *th = calloc(o->workers, sizeof(*th));
-	double *t = calloc((size_t)iters, sizeof(double)), t0;
+	double t0;
 	long f0 = faults_now();
 	unsigned int i;
 
@@ -428,7 +448,6 @@ static void run_limit(const struct opts *o, struct result *r)
 		snprintf(r->why, sizeof(r->why), "mmap: %s", strerror(errno));
 		free(th);
 		free(lt);
-		free(t);
 		return;
 	}
 	madvise(c.x, r->n * sizeof(*c.x), MADV_HUGEPAGE);
@@ -440,12 +459,11 @@ static void run_limit(const struct opts *o, struct result *r)
 		lt[i].id = i;
 		pthread_create(&th[i], NULL, limit_main, &lt[i]);
 	}
-	r->verified = 1;
-	for (k = 0; k < iters; k++) {
+	for (k = 0; k <= runs; k++) {
 		t0 = now();
 		pthread_barrier_wait(&c.start);
 		pthread_barrier_wait(&c.done);
-		t[k] = now() - t0;
+		record(r, k, now() - t0);
 		if (!verify(c.x, r->n, k + 1)) {
 			r->verified = 0;
 			snprintf(r->why, sizeof(r->why), "wrong values");
@@ -457,14 +475,12 @@ static void run_limit(const struct opts *o, struct result *r)
 	for (i = 0; i < o->workers; i++)
 		pthread_join(th[i], NULL);
 	r->huge_bytes = huge_in(c.x, r->n * sizeof(*c.x));
-	r->minflt = faults_now() - f0;
-	summarize(r, t, k ? k : 1);
+	r->minflt += faults_now() - f0;
 	pthread_barrier_destroy(&c.start);
 	pthread_barrier_destroy(&c.done);
 	munmap(c.x, r->n * sizeof(*c.x));
 	free(th);
 	free(lt);
-	free(t);
 }
 
 /* Setup: create + map + first touch of setup_bytes, per GiB. */
@@ -605,7 +621,7 @@ static void print_csv(const struct opts *o, const struct result *res, int nres,
 {
 	int i;
 
-	printf("kind,label,workers,n,path,mode,iterations,median_s,min_s,max_s,vs_sysv,vs_copy,over_limit,minor_faults,huge_bytes,verified\n");
+	printf("kind,label,workers,n,path,mode,iterations,median_s,min_s,max_s,vs_sysv,vs_copy,over_limit,minor_faults_per_round,huge_bytes,verified\n");
 	for (i = 0; i < nres; i++) {
 		const struct result *r = &res[i];
 		const struct result *s = base_of(res, nres, P_SYSV, r->n);
@@ -643,7 +659,7 @@ static void print_json(const struct opts *o, const struct result *res,
 
 		if (r->skipped)
 			continue;
-		printf("%s\n  {\"n\": %zu, \"path\": \"%s\", \"mode\": \"%s\", \"iterations\": %d, \"median_s\": %.9f, \"min_s\": %.9f, \"max_s\": %.9f, \"minor_faults\": %ld, \"huge_bytes\": %llu, \"verified\": %s}",
+		printf("%s\n  {\"n\": %zu, \"path\": \"%s\", \"mode\": \"%s\", \"iterations\": %d, \"median_s\": %.9f, \"min_s\": %.9f, \"max_s\": %.9f, \"minor_faults_per_round\": %ld, \"huge_bytes\": %llu, \"verified\": %s}",
 		       first ? "" : ",", r->n, path_names[r->path],
 		       mode_names[r->mode], r->iterations, r->median, r->min,
 		       r->max, r->minflt, r->huge_bytes,
@@ -762,7 +778,8 @@ static void help(FILE *out)
 {
 	fprintf(out, "Usage: shmdev bench [OPTIONS]\n\n"
 		"Double every int64 of a list of N in parallel by chunks, over\n"
-		"each path, and report time per iteration, faults and huge pages.\n\n"
+		"each path, and report time per iteration, faults and huge pages.\n"
+		"faults: minor faults of one round (set-up, warm-up and timed runs).\n\n"
 		"  -s, --sizes LIST       N values, comma-separated; k = 1000,\n"
 		"                         M = 1000000\n"
 		"                         (default 99,999,9999,99999,1000000,10000000)\n"
@@ -770,7 +787,11 @@ static void help(FILE *out)
 		"                         (default: all; shmlist when /dev/shmlist exists)\n"
 		"  -m, --mode LIST        persistent,per-iteration (default: both)\n"
 		"  -w, --workers P        worker processes (default: CPUs)\n"
-		"  -i, --iterations R     runs per size (default: by size, 7..1000)\n"
+		"  -i, --iterations R     timed runs per size and path (default: by\n"
+		"                         size, 9..1000), rounded up to whole rounds\n"
+		"  -r, --rounds K         take the paths in turn K times per size, each\n"
+		"                         round set up anew and warmed by one untimed\n"
+		"                         run (default 3)\n"
 		"      --setup-bytes SIZE region for the setup figure (default 256M;\n"
 		"                         0 skips it)\n"
 		"      --label TEXT       note put on every figure (e.g. emulated)\n"
@@ -848,6 +869,7 @@ static int do_bench(int argc, char *argv[])
 		{ "mode", required_argument, NULL, 'm' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "iterations", required_argument, NULL, 'i' },
+		{ "rounds", required_argument, NULL, 'r' },
 		{ "setup-bytes", required_argument, NULL, 'S' },
 		{ "label", required_argument, NULL, 'l' },
 		{ "csv", no_argument, NULL, 'c' },
@@ -864,7 +886,7 @@ static int do_bench(int argc, char *argv[])
 	struct setup_result setup[NPATHS];
 	unsigned long long v;
 	char *end;
-	int c, i, pth, md, nres = 0, nsetup = 0, total, done = 0, bad = 0;
+	int c, i, pth, md, nres = 0, nsetup = 0, bad = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	o.workers = ncpu > 0 ? (unsigned int)ncpu : 1;
@@ -873,11 +895,12 @@ static int do_bench(int argc, char *argv[])
 		o.paths &= ~(1u << P_SHMLIST);
 	o.modes = (1u << NMODES) - 1;
 	o.setup_bytes = 256u << 20;
+	o.rounds = 3;
 	o.nsizes = sizeof(default_sizes) / sizeof(default_sizes[0]);
 	memcpy(o.sizes, default_sizes, sizeof(default_sizes));
 	o.progress = isatty(STDERR_FILENO);
 
-	while ((c = getopt_long(argc, argv, "s:p:m:w:i:h", opts_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:p:m:w:i:r:h", opts_long, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			if (parse_sizes(optarg, &o)) {
@@ -920,6 +943,16 @@ static int do_bench(int argc, char *argv[])
 			}
 			o.iterations = (int)v;
 			break;
+		case 'r':
+			errno = 0;
+			v = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || !v || v > 1000) {
+				fprintf(stderr, "shmdev: could not use %s rounds: want 1 to 1000\n",
+					optarg);
+				return EXIT_FAILURE;
+			}
+			o.rounds = (int)v;
+			break;
 		case 'S':
 			if (parse_size(optarg, &v) || v > (1ull << 40)) {
 				fprintf(stderr, "shmdev: could not parse setup size '%s'\n",
@@ -959,36 +992,64 @@ static int do_bench(int argc, char *argv[])
 	}
 
 	res = calloc(MAX_RESULTS, sizeof(*res));
-	total = o.nsizes * NPATHS * NMODES;
+	if (!res) {
+		tool_err(-ENOMEM, "bench");
+		return EXIT_FAILURE;
+	}
 	for (i = 0; i < o.nsizes; i++) {
+		int first = nres, ncells, per, round, j;
+
 		for (pth = 0; pth < NPATHS; pth++) {
 			for (md = 0; md < NMODES; md++) {
-				struct result *r = &res[nres];
-
-				done++;
 				if (!(o.paths & (1u << pth)) || !(o.modes & (1u << md)))
 					continue;
 				/* copy and limit attach nothing: one mode. */
 				if ((pth == P_COPY || pth == P_LIMIT) && md &&
 				    o.modes & 1)
 					continue;
-				if (o.progress)
-					fprintf(stderr, "\r[%d/%d] %s %s N=%zu        ",
-						done, total, path_names[pth],
-						mode_names[md], o.sizes[i]);
-				r->path = pth;
-				r->mode = md;
-				r->n = o.sizes[i];
-				if (pth == P_COPY)
-					run_copy(&o, r);
-				else if (pth == P_LIMIT)
-					run_limit(&o, r);
-				else
-					run_shared(&o, r);
-				if (!r->skipped && !r->verified)
-					bad = 1;
+				res[nres].path = pth;
+				res[nres].mode = md;
+				res[nres].n = o.sizes[i];
 				nres++;
 			}
+		}
+		ncells = nres - first;
+		per = (iterations_for(&o, o.sizes[i]) + o.rounds - 1) / o.rounds;
+		for (j = first; j < nres; j++) {
+			res[j].cap = per * o.rounds;
+			res[j].t = calloc((size_t)res[j].cap, sizeof(double));
+			res[j].verified = res[j].t != NULL;
+			if (!res[j].t)
+				snprintf(res[j].why, sizeof(res[j].why), "%s",
+					 strerror(ENOMEM));
+		}
+		for (round = 0; round < o.rounds; round++) {
+			for (j = 0; j < ncells; j++) {
+				struct result *r = &res[first + (j + round) % ncells];
+
+				if (r->skipped || !r->verified)
+					continue;
+				if (o.progress)
+					fprintf(stderr, "\r[N=%zu round %d/%d] %s %s        ",
+						r->n, round + 1, o.rounds,
+						path_names[r->path],
+						mode_names[r->mode]);
+				if (r->path == P_COPY)
+					run_copy(&o, r, per);
+				else if (r->path == P_LIMIT)
+					run_limit(&o, r, per);
+				else
+					run_shared(&o, r, per);
+				r->rounds++;
+			}
+		}
+		for (j = first; j < nres; j++) {
+			summarize(&res[j]);
+			if (res[j].rounds)
+				res[j].minflt /= res[j].rounds;
+			free(res[j].t);
+			if (!res[j].skipped && !res[j].verified)
+				bad = 1;
 		}
 	}
 	for (pth = 0; o.setup_bytes && pth < NPATHS; pth++) {
