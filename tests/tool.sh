@@ -98,6 +98,16 @@ if [ "$its" = "limit:6 sysv:6 " ]; then
 else
 	res FAIL tool/bench-rounds "want 6 timed runs for each path, got: $its"
 fi
+# The table and the CSV of one run; a file that cannot be written is an error.
+if "$S" bench --sizes 50 --paths sysv -m persistent -i 2 --setup-bytes 0 \
+	--csv-file "$tmp/b.csv" > "$tmp/t2" && grep -q '^ *50 sysv ' "$tmp/t2" &&
+   grep -q '^run,,[0-9]*,50,sysv,persistent,' "$tmp/b.csv"; then
+	res PASS tool/bench-csv-file ""
+else
+	res FAIL tool/bench-csv-file "want the table on stdout and the CSV in the file"
+fi
+expect bench-csv-file-bad 1 "write CSV /nonexistent/x.csv" -- bench --sizes 50 \
+	--paths sysv -m persistent -i 2 --setup-bytes 0 --csv-file /nonexistent/x.csv
 json=$("$S" bench --sizes 50 --paths memfd --mode persistent -i 2 --setup-bytes 0 --json)
 if echo "$json" | grep -q '"path": "memfd"' && echo "$json" | grep -q '"verified": true' &&
    [ "$(echo "$json" | tr -cd '{' | wc -c)" -eq "$(echo "$json" | tr -cd '}' | wc -c)" ]; then

@@ -86,6 +86,7 @@ struct opts {
 	int rounds;
 	enum format format;
 	const char *plot;
+	const char *csv_file;
 	const char *label;
 	size_t setup_bytes;
 	int progress;
@@ -616,12 +617,13 @@ static void print_table(const struct opts *o, const struct result *res,
 	}
 }
 
-static void print_csv(const struct opts *o, const struct result *res, int nres,
+static void print_csv(FILE *out, const struct opts *o,
+		      const struct result *res, int nres,
 		      const struct setup_result *setup, int nsetup)
 {
 	int i;
 
-	printf("kind,label,workers,n,path,mode,iterations,median_s,min_s,max_s,vs_sysv,vs_copy,over_limit,minor_faults_per_round,huge_bytes,verified\n");
+	fprintf(out, "kind,label,workers,n,path,mode,iterations,median_s,min_s,max_s,vs_sysv,vs_copy,over_limit,minor_faults_per_round,huge_bytes,verified\n");
 	for (i = 0; i < nres; i++) {
 		const struct result *r = &res[i];
 		const struct result *s = base_of(res, nres, P_SYSV, r->n);
@@ -630,7 +632,7 @@ static void print_csv(const struct opts *o, const struct result *res, int nres,
 
 		if (r->skipped)
 			continue;
-		printf("run,%s,%u,%zu,%s,%s,%d,%.9f,%.9f,%.9f,%.4f,%.4f,%.4f,%ld,%llu,%d\n",
+		fprintf(out, "run,%s,%u,%zu,%s,%s,%d,%.9f,%.9f,%.9f,%.4f,%.4f,%.4f,%ld,%llu,%d\n",
 		       o->label ? o->label : "", o->workers, r->n,
 		       path_names[r->path], mode_names[r->mode], r->iterations,
 		       r->median, r->min, r->max,
@@ -640,7 +642,7 @@ static void print_csv(const struct opts *o, const struct result *res, int nres,
 	}
 	for (i = 0; i < nsetup; i++)
 		if (!setup[i].skipped)
-			printf("setup,%s,%u,%zu,%s,,1,%.6f,,,,,,%ld,%llu,1\n",
+			fprintf(out, "setup,%s,%u,%zu,%s,,1,%.6f,,,,,,%ld,%llu,1\n",
 			       o->label ? o->label : "", o->workers,
 			       o->setup_bytes, path_names[setup[i].path],
 			       setup[i].secs_per_gib, setup[i].minflt,
@@ -791,11 +793,12 @@ static void help(FILE *out)
 		"                         size, 9..1000), rounded up to whole rounds\n"
 		"  -r, --rounds K         take the paths in turn K times per size, each\n"
 		"                         round set up anew and warmed by one untimed\n"
-		"                         run (default 3)\n"
+		"                         run (default 9)\n"
 		"      --setup-bytes SIZE region for the setup figure (default 256M;\n"
 		"                         0 skips it)\n"
 		"      --label TEXT       note put on every figure (e.g. emulated)\n"
 		"      --csv, --json      machine-readable output\n"
+		"      --csv-file FILE    also write the CSV to FILE\n"
 		"      --plot FILE        an SVG chart of time against N\n");
 }
 
@@ -875,6 +878,7 @@ static int do_bench(int argc, char *argv[])
 		{ "csv", no_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "plot", required_argument, NULL, 'P' },
+		{ "csv-file", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -895,7 +899,7 @@ static int do_bench(int argc, char *argv[])
 		o.paths &= ~(1u << P_SHMLIST);
 	o.modes = (1u << NMODES) - 1;
 	o.setup_bytes = 256u << 20;
-	o.rounds = 3;
+	o.rounds = 9;
 	o.nsizes = sizeof(default_sizes) / sizeof(default_sizes[0]);
 	memcpy(o.sizes, default_sizes, sizeof(default_sizes));
 	o.progress = isatty(STDERR_FILENO);
@@ -972,6 +976,9 @@ static int do_bench(int argc, char *argv[])
 			break;
 		case 'P':
 			o.plot = optarg;
+			break;
+		case 'C':
+			o.csv_file = optarg;
 			break;
 		case 'h':
 			help(stdout);
@@ -1067,11 +1074,21 @@ static int do_bench(int argc, char *argv[])
 		fprintf(stderr, "\r%60s\r", "");
 
 	if (o.format == F_CSV)
-		print_csv(&o, res, nres, setup, nsetup);
+		print_csv(stdout, &o, res, nres, setup, nsetup);
 	else if (o.format == F_JSON)
 		print_json(&o, res, nres, setup, nsetup);
 	else
 		print_table(&o, res, nres, setup, nsetup);
+	if (o.csv_file) {
+		FILE *f = fopen(o.csv_file, "w");
+
+		if (f)
+			print_csv(f, &o, res, nres, setup, nsetup);
+		if (!f || fclose(f)) {
+			tool_err(-errno, "write CSV %s", o.csv_file);
+			bad = 1;
+		}
+	}
 	if (o.plot) {
 		int ret = write_plot(&o, o.plot, res, nres);
 

@@ -19,9 +19,8 @@ BENCH_ARGS=${BENCH_ARGS:-}
 
 echo "=== bench on this machine ($(nproc) CPUs)"
 # shellcheck disable=SC2086
-build/shmdev bench --plot "$out/native.svg" $BENCH_ARGS | tee "$out/native.txt"
-# shellcheck disable=SC2086
-build/shmdev bench --csv --setup-bytes 0 $BENCH_ARGS > "$out/native.csv"
+build/shmdev bench --plot "$out/native.svg" --csv-file "$out/native.csv" \
+	$BENCH_ARGS | tee "$out/native.txt"
 
 if [ -e /dev/shmlist ]; then
 	echo "bench: /dev/shmlist is here; the shmlist path ran natively above"
@@ -41,9 +40,10 @@ cat > "$work/cmd" <<CMD
 #!/bin/sh
 set -e
 # stderr is a terminal there: keep the progress line out of the results.
-shmdev bench --label "$label" --setup-bytes 64M --plot /tmp/guest.svg ${GUEST_BENCH_ARGS:-$BENCH_ARGS} 2>/tmp/err
+shmdev bench --label "$label" --setup-bytes 64M --plot /tmp/guest.svg \
+	--csv-file /tmp/guest.csv ${GUEST_BENCH_ARGS:-$BENCH_ARGS} 2>/tmp/err
 echo "=== csv"
-shmdev bench --label "$label" --csv --setup-bytes 0 ${GUEST_BENCH_ARGS:-$BENCH_ARGS} 2>>/tmp/err
+cat /tmp/guest.csv
 echo "=== svg"
 cat /tmp/guest.svg
 echo "=== stderr"
