@@ -2,11 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Debian's trinity fuzzes /dev/shmlist as an unprivileged user for
-# SHMDEV_TRINITY_SECONDS (default 120): ioctl, mmap and friends on it and
-# on what it returns.  The runner fails the test on any kernel splat;
-# here, afterwards, every region it made is gone once its names are
-# unlinked, and the counters balance.  In the guest, trinity comes from
-# the host's root shared at /host (9p), entered with chroot.
+# SHMDEV_TRINITY_SECONDS (default 120): ioctl, mmap and friends on it.
+# trinity knows no shmdev command, so its ioctls go through the dispatcher
+# with foreign numbers and random arguments; region fds are fuzzed by
+# t_ioctl_fuzz instead.  trinity picks each call's fd from pools of many
+# kinds; left alone it would hand /dev/shmlist about one call in a
+# hundred.  So every pool that can be switched off is, except its file
+# pool ("pseudo"), whose victim files are 32 device nodes of /dev/shmlist, and the test checks while it
+# runs that trinity really holds them open.  The runner fails the test on
+# any kernel splat; here, afterwards, the counters balance and nothing is
+# left.  In the guest, trinity comes from the host's root shared at /host
+# (9p), entered with chroot.
 secs=${SHMDEV_TRINITY_SECONDS:-120}
 [ "$secs" -gt 0 ] || { echo "SKIP: trinity switched off (SHMDEV_TRINITY_SECONDS=0)"; exit 77; }
 [ -e /dev/shmlist ] || { echo "SKIP: /dev/shmlist is missing: module not loaded"; exit 77; }
@@ -22,24 +28,54 @@ fi
 command -v ${root}/usr/bin/trinity > /dev/null 2>&1 ||
 	[ -x "$root/usr/bin/trinity" ] || { echo "SKIP: trinity is not installed (apt-get install trinity)"; exit 77; }
 
+# Victims: device nodes of /dev/shmlist on a tmpfs inside the chroot.
+vdir=$root/dev/shm/victims
+mkdir -p "$vdir"
+dev=$(stat -c '%t %T' /dev/shmlist)
+for i in $(seq 1 32); do
+	mknod -m 666 "$vdir/shmlist$i" c $((0x${dev% *})) $((0x${dev#* })) ||
+		{ echo "FAIL: cannot make victim nodes"; exit 1; }
+done
+chmod 755 "$vdir"
+
 counters() { sed -n 's/^# shmdev [^ ]* created \([0-9]*\) destroyed \([0-9]*\) regions \([0-9]*\) bytes \([0-9]*\).*/\1 \2 \3 \4/p' /proc/shmdev; }
 before=$(counters)
 echo "trinity: ${secs}s on /dev/shmlist as nobody; before: $before (created destroyed live bytes)"
 # Only the syscalls that reach the device and its regions; fanotify taints
 # Debian's kernel and stops trinity; sockets crash it.
 cmd="cd /dev/shm && exec timeout -k 30 -s INT $secs /usr/bin/trinity -q -l off \
-	--disable-fds=sockets,perf -V /dev/shmlist -C 4 \
+	--disable-fds=sockets,pipes,perf,epoll,eventfd,timerfd,testfile,memfd,drm \
+	-V /dev/shm/victims -C 4 \
 	-T BAD_PAGE,DIE,WARN,MACHINE_CHECK \
 	-c ioctl -c mmap -c munmap -c mremap -c mprotect -c madvise -c msync \
 	-c close -c dup -c dup2 -c fcntl -c read -c write -c lseek \
 	-c remap_file_pages -c mlock -c munlock"
 if [ -n "$root" ]; then
-	chroot /host su -s /bin/sh nobody -c "$cmd" > /tmp/trinity.log 2>&1
+	chroot /host su -s /bin/sh nobody -c "$cmd" > /tmp/trinity.log 2>&1 &
 else
-	su -s /bin/sh nobody -c "$cmd" > /tmp/trinity.log 2>&1
+	su -s /bin/sh nobody -c "$cmd" > /tmp/trinity.log 2>&1 &
 fi
+pid=$!
+# Which fds trinity's processes hold, a few seconds in.
+held=0 total=0
+for try in $(seq 1 30); do
+	sleep 2
+	for p in /proc/[0-9]*; do
+		case $(cat "$p/comm" 2>/dev/null) in trinity*) ;; *) continue ;; esac
+		for f in "$p"/fd/*; do
+			l=$(readlink "$f" 2>/dev/null) || continue
+			total=$((total + 1))
+			case $l in */victims/shmlist*) held=$((held + 1)) ;; esac
+		done
+	done
+	[ "$held" -gt 0 ] && break
+	kill -0 $pid 2>/dev/null || break
+done
+wait $pid
 rc=$?
+echo "trinity: its processes held $held /dev/shmlist fds of $total"
 tail -n 5 /tmp/trinity.log
+rm -rf "$vdir"
 if [ -n "$root" ]; then
 	umount /host/dev/shm /host/sys /host/proc /host/dev
 fi
@@ -49,6 +85,7 @@ echo "trinity: exit $rc"
 grep -qi "kernel became tainted" /tmp/trinity.log && { echo "FAIL: trinity saw the kernel taint"; exit 1; }
 ran=$(sed -n 's/.*Ran \([0-9]*\) syscalls.*/\1/p' /tmp/trinity.log | tail -n 1)
 [ "${ran:-0}" -gt 0 ] || { echo "FAIL: trinity did not run (exit $rc)"; cat /tmp/trinity.log | tail -n 20; exit 1; }
+[ "$held" -gt 0 ] || { echo "FAIL: trinity never opened /dev/shmlist"; exit 1; }
 # Persistent regions it made stay until unlinked: unlink what is left.
 for pass in 1 2 3; do
 	for n in $(awk '!/^#/ && $2 != "-" {print $2}' /proc/shmdev); do
