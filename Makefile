@@ -56,7 +56,7 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
 SONAME := libshmdev.so.$(SOMAJOR)
 
 .PHONY: all shmdev lib tool tests check check-host bench install uninstall fuzz \
-	reliability check-debug \
+	reliability check-debug mutants \
 	clean sparse FORCE
 
 all: shmdev lib tool
@@ -140,6 +140,12 @@ check:
 # injection), built once from linux-source-6.12 and cached.
 check-debug:
 	@tests/check-debug.sh
+
+# Each reliability suite against a build with the bug it must catch.
+mutants:
+	@kver=$$(tests/guest-kver.sh) && $(MAKE) -s KDIR=/lib/modules/$$kver/build all tests && \
+		rm -rf $(B)/mutants && mkdir -p $(B)/mutants && \
+		tests/mutants.sh $$kver $(CURDIR)/$(B)/mutants $(B)/mutants/results.txt
 
 # The reliability suites at full length (about 9 minutes).
 reliability:

@@ -4,13 +4,14 @@
 # make check: the one test command.  Installs what it needs (as root), builds
 # with -Werror, lints, runs the unit tests (plain and under ASan/UBSan),
 # builds and installs the module with DKMS, boots it in a QEMU guest, runs
-# the kernel tests there and proves the harness catches faults.  Ends with
+# the kernel tests there and proves the harness catches faults and each
+# reliability suite its mutant (tests/mutants.sh).  Ends with
 # "N passed, N failed, N skipped".
 #
 # GUEST_KVER picks the guest kernel (default: the newest installed
 # /boot/vmlinuz-* with matching headers); GUEST_KERNEL, GUEST_MODDIR and KDIR
 # may point elsewhere.  SHMDEV_SKIP_SELFTEST=1 leaves out the harness
-# self-test (it is counted as skipped).
+# self-test and SHMDEV_SKIP_MUTANTS=1 the mutants (each counted as skipped).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -89,6 +90,11 @@ if phase dkms tests/dkms.sh "$GUEST_KVER" "$C/dkms" "$R"; then
 		res SKIP selftest "SHMDEV_SKIP_SELFTEST is set"
 	else
 		phase selftest tests/vm/selftest.sh "$work" "$R"
+	fi
+	if [ -n "${SHMDEV_SKIP_MUTANTS:-}" ]; then
+		res SKIP mutants "SHMDEV_SKIP_MUTANTS is set"
+	else
+		phase mutants tests/mutants.sh "$GUEST_KVER" "$(pwd)/$C/mutants" "$R"
 	fi
 else
 	res SKIP guest "no module from DKMS, guest not booted"

@@ -1,0 +1,110 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Show that each reliability suite can fail: build shmdev with one bug put
+# in on purpose (tests/mutants/NAME.patch, applied to a copy of the tree)
+# and run the suite meant to catch that kind of bug against it.  A mutant
+# passes when the suite fails for the expected reason; a suite that stays
+# green over its mutant is the failure.
+#
+#   leak-mapping         munmap keeps the region's reference     t_chaos
+#   open-keeps-lock      OPEN returns with shmdev_lock held      t_load
+#   copy-in-overflow     ioctl structs copied at the caller's    t_ioctl_fuzz
+#                        size into the kernel's smaller struct
+#   warn-unknown-cmd     a WARN on an unknown ioctl command      t_trinity
+#   open-no-perm         OPEN skips the mode check               t_hostile_users
+#   list-unchecked-heap  a str/bytes slot's heap offset is not   hostile peer
+#                        checked against the region              (ASan), fuzz
+#
+# usage: mutants.sh GUEST_KVER WORKDIR RESULTS [NAME...]
+set -u
+kver=$1
+work=$2
+results=$3
+shift 3
+top=$(cd "$(dirname "$0")/.." && pwd)
+failed=0
+
+# name | where | suite | environment | what the failing run must show
+table=(
+	"leak-mapping|guest|t_chaos|SHMDEV_CHAOS_SECONDS=10|FAIL	guest/t_chaos"
+	"open-keeps-lock|guest|t_load|SHMDEV_LOAD_SECONDS=10 SHMDEV_TEST_TIMEOUT=60|blocked for more than"
+	"copy-in-overflow|guest|t_ioctl_fuzz|SHMDEV_FUZZ_SECONDS=10|usercopy|stack-protector|BUG:|general protection"
+	"warn-unknown-cmd|guest|t_trinity|SHMDEV_TRINITY_SECONDS=30|WARNING: .*shmdev"
+	"open-no-perm|guest|t_hostile_users||FAIL	guest/t_hostile_users"
+	"list-unchecked-heap|unit|test_list||FAILED +\] test_hostile_peer"
+	"list-unchecked-heap|fuzz|fuzz_list||AddressSanitizer"
+)
+
+res() {
+	printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$results"
+	echo "$1: $2${3:+ ($3)}"
+	[ "$1" = FAIL ] && failed=1
+}
+
+# A copy of the tree with mutant NAME applied, in DIR/src.
+mutate() {
+	local name=$1 dir=$2 src=$2/src
+	rm -rf "$dir"
+	mkdir -p "$src"
+	tar -C "$top" --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.ko' \
+		--exclude='.*.cmd' --exclude='*.mod' --exclude='*.mod.c' --exclude=Module.symvers \
+		--exclude=modules.order -cf - . | tar -C "$src" -xf -
+	patch -s -p1 -d "$src" < "$top/tests/mutants/$name.patch"
+}
+
+for m in "${table[@]}"; do
+	IFS='|' read -r name where suite envs want <<< "$m"
+	want=${m#*|*|*|*|}
+	[ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name" && continue
+	id=mutant/$name/$suite
+	d=$work/$name.$suite
+	if ! mutate "$name" "$d" > "$work/$name.$suite.log" 2>&1; then
+		res FAIL "$id" "the patch no longer applies: update tests/mutants/$name.patch"
+		continue
+	fi
+	src=$d/src
+	log=$d/log
+	case $where in
+	guest)
+		if ! make -s -C "$src" KDIR="${KDIR:-/lib/modules/$kver/build}" shmdev > "$log" 2>&1; then
+			res FAIL "$id" "the mutant does not build (see $log)"
+			continue
+		fi
+		mkdir -p "$d/modtree/$kver/updates/dkms"
+		cp "$src/shmdev.ko" "$d/modtree/$kver/updates/dkms/"
+		: > "$d/results.txt"
+		# shellcheck disable=SC2086
+		env $envs GUEST_KVER="$kver" MODTREE="$d/modtree" \
+			SHMDEV_ONLY="$suite" GUEST_TIMEOUT=300 \
+			"$top/tests/vm/run-guest.sh" "$d/vm" \
+			"$d/results.txt" >> "$log" 2>&1
+		rc=$?
+		seen=$(cat "$d/results.txt" "$d/vm/console.log" \
+			"$d/vm/tests.log" 2>/dev/null | tr -d '\r')
+		;;
+	unit)
+		make -s -C "$src" "build/tests/unit-san/$suite" > "$log" 2>&1
+		ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+			"$src/build/tests/unit-san/$suite" >> "$log" 2>&1
+		rc=$?
+		seen=$(cat "$log")
+		;;
+	fuzz)
+		mkdir -p "$d/corpus"
+		make -s -C "$src" build/fuzz_list build/make_seeds > "$log" 2>&1 &&
+			"$src/build/make_seeds" "$d/corpus" >> "$log" 2>&1
+		"$src/build/fuzz_list" -max_total_time=60 -timeout=10 \
+			-artifact_prefix="$d/" "$d/corpus" >> "$log" 2>&1
+		rc=$?
+		seen=$(cat "$log")
+		;;
+	esac
+	hit=$(echo "$seen" | grep -aE -m 1 "$want")
+	if [ "$rc" -ne 0 ] && [ -n "$hit" ]; then
+		res PASS "$id" "caught: $(echo "$hit" | tr '\t' ' ' | cut -c1-100)"
+	else
+		res FAIL "$id" "the suite missed the mutant (exit $rc; see $log)"
+	fi
+done
+exit $failed
