@@ -71,6 +71,38 @@ for try in $(seq 1 30); do
 	[ "$held" -gt 0 ] && break
 	kill -0 $pid 2>/dev/null || break
 done
+# trinity gets INT at the end and should be gone within 30 s.  On a slow
+# debug kernel it may not be (seen: trinity-main reading /proc/N/fd for
+# minutes): then KILL every trinity process here.  A process that even
+# KILL does not end within a minute is stuck in the kernel: show where.
+trinity_pids() {
+	for p in /proc/[0-9]*; do
+		case $(cat "$p/comm" 2>/dev/null) in trinity*) echo "${p#/proc/}" ;; esac
+	done
+}
+left=$((secs + 30))
+while kill -0 $pid 2>/dev/null && [ $left -gt 0 ]; do
+	sleep 5
+	left=$((left - 5))
+done
+if kill -0 $pid 2>/dev/null; then
+	echo "trinity: still running 30 s after its end; killing it"
+	for p in $(trinity_pids); do kill -9 "$p" 2>/dev/null; done
+	left=60
+	while [ -n "$(trinity_pids)" ] && [ $left -gt 0 ]; do
+		sleep 5
+		left=$((left - 5))
+	done
+	if [ -n "$(trinity_pids)" ]; then
+		echo "FAIL: trinity processes survive SIGKILL for 60 s:"
+		for p in $(trinity_pids); do
+			echo "== $p $(cat /proc/$p/comm) $(sed -n 's/^State:\t//p' /proc/$p/status)"
+			cat /proc/$p/stack 2>/dev/null
+		done
+		echo w > /proc/sysrq-trigger 2>/dev/null
+		exit 1
+	fi
+fi
 wait $pid
 rc=$?
 echo "trinity: its processes held $held /dev/shmlist fds of $total"
@@ -83,7 +115,9 @@ fi
 # not a kernel problem, but say it.
 echo "trinity: exit $rc"
 grep -qi "kernel became tainted" /tmp/trinity.log && { echo "FAIL: trinity saw the kernel taint"; exit 1; }
-ran=$(sed -n 's/.*Ran \([0-9]*\) syscalls.*/\1/p' /tmp/trinity.log | tail -n 1)
+# Its last word: "Ran N syscalls" at exit, else "N iterations" on the way.
+ran=$(sed -n 's/.*Ran \([0-9]*\) syscalls.*/\1/p; s/.*\] \([0-9]*\) iterations.*/\1/p' /tmp/trinity.log | tail -n 1)
+echo "trinity: ${ran:-no} syscalls counted"
 [ "${ran:-0}" -gt 0 ] || { echo "FAIL: trinity did not run (exit $rc)"; cat /tmp/trinity.log | tail -n 20; exit 1; }
 [ "$held" -gt 0 ] || { echo "FAIL: trinity never opened /dev/shmlist"; exit 1; }
 # Persistent regions it made stay until unlinked: unlink what is left.
