@@ -22,6 +22,7 @@ kver=$1
 work=$2
 results=$3
 shift 3
+mkdir -p "$work" || exit 1
 top=$(cd "$(dirname "$0")/.." && pwd)
 failed=0
 
@@ -32,7 +33,7 @@ table=(
 	"copy-in-overflow|guest|t_ioctl_fuzz|SHMDEV_FUZZ_SECONDS=10|usercopy|stack-protector|BUG:|general protection"
 	"warn-unknown-cmd|guest|t_trinity|SHMDEV_TRINITY_SECONDS=30|WARNING: .*shmdev"
 	"open-no-perm|guest|t_hostile_users||FAIL	guest/t_hostile_users"
-	"list-unchecked-heap|unit|test_list||FAILED +\] test_hostile_peer"
+	"list-unchecked-heap|unit|test_list||FAILED +\] test_hostile_peer|runtime error:|ERROR: AddressSanitizer"
 	"list-unchecked-heap|fuzz|fuzz_list||AddressSanitizer"
 )
 
@@ -42,15 +43,13 @@ res() {
 	[ "$1" = FAIL ] && failed=1
 }
 
-# A copy of the tree with mutant NAME applied, in DIR/src.
-mutate() {
-	local name=$1 dir=$2 src=$2/src
-	rm -rf "$dir"
-	mkdir -p "$src"
+# A copy of the tree, without build products, in DIR/src.
+copy_tree() {
+	rm -rf "$1"
+	mkdir -p "$1/src" &&
 	tar -C "$top" --exclude=./build --exclude=./.git --exclude='*.o' --exclude='*.ko' \
 		--exclude='.*.cmd' --exclude='*.mod' --exclude='*.mod.c' --exclude=Module.symvers \
-		--exclude=modules.order -cf - . | tar -C "$src" -xf -
-	patch -s -p1 -d "$src" < "$top/tests/mutants/$name.patch"
+		--exclude=modules.order -cf - . | tar -C "$1/src" -xf -
 }
 
 for m in "${table[@]}"; do
@@ -59,7 +58,11 @@ for m in "${table[@]}"; do
 	[ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name" && continue
 	id=mutant/$name/$suite
 	d=$work/$name.$suite
-	if ! mutate "$name" "$d" > "$work/$name.$suite.log" 2>&1; then
+	if ! copy_tree "$d"; then
+		res FAIL "$id" "could not copy the tree to $d"
+		continue
+	fi
+	if ! patch -s -p1 -d "$d/src" < "$top/tests/mutants/$name.patch" > "$d/patch.log" 2>&1; then
 		res FAIL "$id" "the patch no longer applies: update tests/mutants/$name.patch"
 		continue
 	fi
