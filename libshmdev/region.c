@@ -578,11 +578,11 @@ int shmdev_region_fd(const struct shmdev_region *r)
 }
 
 /*
- * Sum smaps fields over the mapping [addr, addr + size): bytes mapped with
- * huge pages, and the kernel page size.
+ * Sum smaps fields over the mappings that overlap [addr, addr + size):
+ * bytes mapped with huge pages, and the kernel page size.
  */
-static void smaps_scan(const void *addr, size_t size, uint64_t *huge,
-		       size_t *kpage)
+static int smaps_scan(const void *addr, size_t size, uint64_t *huge,
+		      size_t *kpage)
 {
 	uintptr_t start, end, lo = (uintptr_t)addr, hi = lo + size;
 	char line[256];
@@ -593,7 +593,9 @@ static void smaps_scan(const void *addr, size_t size, uint64_t *huge,
 	*huge = 0;
 	*kpage = 4096;
 	if (!f)
-		return;
+		return -errno;
+	if (hi < lo)
+		hi = UINTPTR_MAX;
 	while (fgets(line, sizeof(line), f)) {
 		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &start, &end) == 2 &&
 		    strchr(line, '-') < strchr(line, ' ')) {
@@ -610,6 +612,19 @@ static void smaps_scan(const void *addr, size_t size, uint64_t *huge,
 			*kpage = kb * 1024;
 	}
 	fclose(f);
+	return 0;
+}
+
+int shmdev_huge_bytes(const void *addr, size_t len, uint64_t *bytes)
+{
+	size_t kpage;
+
+	if (!bytes)
+		return -EINVAL;
+	*bytes = 0;
+	if (!len)
+		return 0;
+	return smaps_scan(addr, len, bytes, &kpage);
 }
 
 int shmdev_region_stat(struct shmdev_region *r, struct shmdev_region_info *info)

@@ -182,6 +182,18 @@ SHMDEV_EXPORT int shmdev_region_stat(struct shmdev_region *r,
 				     struct shmdev_region_info *info);
 
 /*
+ * shmdev_huge_bytes - how much of this process's memory around
+ * [@addr, @addr + @len) is mapped with huge pages (PMD-mapped shmem or
+ * file pages, anonymous THP), from /proc/self/smaps.  It sums whole
+ * mappings: every one that overlaps the range counts in full.  For any
+ * memory, not only regions (shmdev_region_stat() uses it).  Returns 0 with
+ * *@bytes set (0 when nothing there is huge or mapped), -EINVAL for a NULL
+ * @bytes, or the errno of opening smaps.
+ */
+SHMDEV_EXPORT int shmdev_huge_bytes(const void *addr, size_t len,
+				    uint64_t *bytes);
+
+/*
  * shmdev_region_fd - the region's file descriptor, owned by @r (for
  * fstat, or passing by hand).  Returns it, -EINVAL, or -EOPNOTSUPP for
  * sysv (use shmdev_region_send(), which passes the id).

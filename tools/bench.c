@@ -176,31 +176,12 @@ static int verify(const uint64_t *x, size_t n, int runs)
 	return 1;
 }
 
-/* The list's memory mapped with huge pages in this process (smaps). */
+/* Bytes of the mappings around @addr that have huge pages (smaps). */
 static unsigned long long huge_in(const void *addr, size_t len)
 {
-	unsigned long long total = 0, kb;
-	uintptr_t s, e, lo = (uintptr_t)addr, hi = lo + len;
-	char line[256];
-	int in = 0;
-	FILE *f;
+	uint64_t bytes;
 
-	f = fopen("/proc/self/smaps", "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%lx-%lx ", &s, &e) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = s < hi && e > lo;
-			continue;
-		}
-		if (in && (sscanf(line, "AnonHugePages: %llu", &kb) == 1 ||
-			   sscanf(line, "ShmemPmdMapped: %llu", &kb) == 1 ||
-			   sscanf(line, "FilePmdMapped: %llu", &kb) == 1))
-			total += kb * 1024;
-	}
-	fclose(f);
-	return total;
+	return shmdev_huge_bytes(addr, len, &bytes) ? 0 : bytes;
 }
 
 static enum shmdev_backend backend_of(enum path p)

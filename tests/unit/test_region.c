@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -298,6 +299,54 @@ static void test_populate(void **state)
 }
 
 /* A forked child sees the region; sending it over a socket works. */
+/*
+ * shmdev_huge_bytes agrees with the region's own stat on every backend,
+ * counts nothing where nothing is mapped, and reports anonymous memory in
+ * whole 2 MiB pages.
+ */
+static void test_huge_bytes(void **state)
+{
+	const size_t len = 8u << 20;
+	struct shmdev_region_info info;
+	uint64_t bytes = 1;
+	unsigned char *p;
+	size_t j;
+	int i;
+
+	(void)state;
+	assert_int_equal(shmdev_huge_bytes(NULL, 4096, NULL), -EINVAL);
+	assert_int_equal(shmdev_huge_bytes(&bytes, 0, &bytes), 0);
+	assert_int_equal(bytes, 0);
+	bytes = 1;
+	/* Page zero is never mapped. */
+	assert_int_equal(shmdev_huge_bytes((void *)4096, 4096, &bytes), 0);
+	assert_int_equal(bytes, 0);
+	/* A range that would wrap around the address space. */
+	assert_int_equal(shmdev_huge_bytes((void *)~(uintptr_t)4095, 8192,
+					   &bytes), 0);
+	for (i = 0; i < nbackends; i++) {
+		struct shmdev_region *r;
+
+		assert_int_equal(shmdev_region_create(backends[i], NULL, 4 << 20,
+						      0, 0600, &r), 0);
+		assert_int_equal(shmdev_region_map(r, (void **)&p), 0);
+		for (j = 0; j < 4u << 20; j += 4096)
+			p[j] = 1;
+		assert_int_equal(shmdev_region_stat(r, &info), 0);
+		assert_int_equal(shmdev_huge_bytes(p, 4 << 20, &bytes), 0);
+		assert_int_equal(bytes, info.huge_bytes);
+		shmdev_region_close(r);
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+		 -1, 0);
+	assert_true(p != MAP_FAILED);
+	madvise(p, len, MADV_HUGEPAGE);
+	memset(p, 1, len);
+	assert_int_equal(shmdev_huge_bytes(p + 4096, 1, &bytes), 0);
+	assert_true(bytes <= len && bytes % (2u << 20) == 0);
+	munmap(p, len);
+}
+
 static void test_send_recv(void **state)
 {
 	int i;
@@ -386,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_named_lifecycle),
 		cmocka_unit_test(test_open_unlink_errors),
 		cmocka_unit_test(test_populate),
+		cmocka_unit_test(test_huge_bytes),
 		cmocka_unit_test(test_send_recv),
 		cmocka_unit_test(test_no_leak_unnamed),
 	};
