@@ -55,7 +55,6 @@ struct result {
 	enum path path;
 	enum mode mode;
 	size_t n;
-	int iterations;
 	double median, min, max;	/* seconds per iteration */
 	double *t;			/* timed runs so far, of all rounds */
 	int nt, cap;
@@ -127,7 +126,6 @@ static void summarize(struct result *r)
 	r->min = t[0];
 	r->max = t[n - 1];
 	r->median = n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2;
-	r->iterations = n;
 }
 
 /* Run k of a round took @secs; run 0 warms up and is not counted. */
@@ -615,7 +613,7 @@ static void print_csv(FILE *out, const struct opts *o,
 			continue;
 		fprintf(out, "run,%s,%u,%zu,%s,%s,%d,%.9f,%.9f,%.9f,%.4f,%.4f,%.4f,%ld,%llu,%d\n",
 		       o->label ? o->label : "", o->workers, r->n,
-		       path_names[r->path], mode_names[r->mode], r->iterations,
+		       path_names[r->path], mode_names[r->mode], r->nt,
 		       r->median, r->min, r->max,
 		       s ? s->median / r->median : 0, c ? c->median / r->median : 0,
 		       l ? r->median / l->median : 0, r->minflt, r->huge_bytes,
@@ -644,7 +642,7 @@ static void print_json(const struct opts *o, const struct result *res,
 			continue;
 		printf("%s\n  {\"n\": %zu, \"path\": \"%s\", \"mode\": \"%s\", \"iterations\": %d, \"median_s\": %.9f, \"min_s\": %.9f, \"max_s\": %.9f, \"minor_faults_per_round\": %ld, \"huge_bytes\": %llu, \"verified\": %s}",
 		       first ? "" : ",", r->n, path_names[r->path],
-		       mode_names[r->mode], r->iterations, r->median, r->min,
+		       mode_names[r->mode], r->nt, r->median, r->min,
 		       r->max, r->minflt, r->huge_bytes,
 		       r->verified ? "true" : "false");
 		first = 0;
@@ -845,6 +843,21 @@ static int parse_sizes(const char *arg, struct opts *o)
 	return o->nsizes ? 0 : -EINVAL;
 }
 
+/* A whole number from 1 to @max for the option counting @what. */
+static int parse_option_count(const char *s, const char *what,
+			      unsigned long long max, unsigned long long *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	if (!errno && !*end && end != s && *out && *out <= max)
+		return 0;
+	fprintf(stderr, "shmdev: could not use %s %s: want 1 to %llu\n", s,
+		what, max);
+	return -EINVAL;
+}
+
 static int do_bench(int argc, char *argv[])
 {
 	static const struct option opts_long[] = {
@@ -870,7 +883,6 @@ static int do_bench(int argc, char *argv[])
 	struct result *res;
 	struct setup_result setup[NPATHS];
 	unsigned long long v;
-	char *end;
 	int c, i, pth, md, nres = 0, nsetup = 0, bad = 0;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -909,33 +921,18 @@ static int do_bench(int argc, char *argv[])
 			}
 			break;
 		case 'w':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || !v || v > 256) {
-				fprintf(stderr, "shmdev: could not use %s workers: want 1 to 256\n",
-					optarg);
+			if (parse_option_count(optarg, "workers", 256, &v))
 				return EXIT_FAILURE;
-			}
 			o.workers = (unsigned int)v;
 			break;
 		case 'i':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || !v || v > 1000000) {
-				fprintf(stderr, "shmdev: could not use %s iterations: want 1 to 1000000\n",
-					optarg);
+			if (parse_option_count(optarg, "iterations", 1000000, &v))
 				return EXIT_FAILURE;
-			}
 			o.iterations = (int)v;
 			break;
 		case 'r':
-			errno = 0;
-			v = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || !v || v > 1000) {
-				fprintf(stderr, "shmdev: could not use %s rounds: want 1 to 1000\n",
-					optarg);
+			if (parse_option_count(optarg, "rounds", 1000, &v))
 				return EXIT_FAILURE;
-			}
 			o.rounds = (int)v;
 			break;
 		case 'S':
@@ -1036,6 +1033,7 @@ static int do_bench(int argc, char *argv[])
 			if (res[j].rounds)
 				res[j].minflt /= res[j].rounds;
 			free(res[j].t);
+			res[j].t = NULL;
 			if (!res[j].skipped && !res[j].verified)
 				bad = 1;
 		}
