@@ -53,8 +53,8 @@ copy_tree() {
 }
 
 for m in "${table[@]}"; do
-	IFS='|' read -r name where suite envs want <<< "$m"
-	want=${m#*|*|*|*|}
+	IFS='|' read -r name where suite envs _ <<< "$m"
+	want=${m#*|*|*|*|}	# the rest, with its own |s
 	[ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name" && continue
 	id=mutant/$name/$suite
 	d=$work/$name.$suite

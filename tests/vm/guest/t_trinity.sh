@@ -56,13 +56,18 @@ else
 	su -s /bin/sh nobody -c "$cmd" > /tmp/trinity.log 2>&1 &
 fi
 pid=$!
+# trinity's processes: trinity-main and its children.
+trinity_pids() {
+	for p in /proc/[0-9]*; do
+		case $(cat "$p/comm" 2>/dev/null) in trinity*) echo "${p#/proc/}" ;; esac
+	done
+}
 # Which fds trinity's processes hold, a few seconds in.
 held=0 total=0
 for try in $(seq 1 30); do
 	sleep 2
-	for p in /proc/[0-9]*; do
-		case $(cat "$p/comm" 2>/dev/null) in trinity*) ;; *) continue ;; esac
-		for f in "$p"/fd/*; do
+	for p in $(trinity_pids); do
+		for f in /proc/"$p"/fd/*; do
 			l=$(readlink "$f" 2>/dev/null) || continue
 			total=$((total + 1))
 			case $l in */victims/shmlist*) held=$((held + 1)) ;; esac
@@ -75,11 +80,6 @@ done
 # debug kernel it may not be (seen: trinity-main reading /proc/N/fd for
 # minutes): then KILL every trinity process here.  A process that even
 # KILL does not end within a minute is stuck in the kernel: show where.
-trinity_pids() {
-	for p in /proc/[0-9]*; do
-		case $(cat "$p/comm" 2>/dev/null) in trinity*) echo "${p#/proc/}" ;; esac
-	done
-}
 left=$((secs + 30))
 while kill -0 $pid 2>/dev/null && [ $left -gt 0 ]; do
 	sleep 5
