@@ -27,11 +27,13 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 failed=0
 
 # name | where | suite | environment | what the failing run must show
+# trinity runs its make-check length (120 s): it has reached the mutant
+# 14 to 42 s after it started, and once not within a 30 s run.
 table=(
 	"leak-mapping|guest|t_chaos|SHMDEV_CHAOS_SECONDS=10|FAIL	guest/t_chaos"
 	"open-keeps-lock|guest|t_load|SHMDEV_LOAD_SECONDS=10 SHMDEV_TEST_TIMEOUT=60|blocked for more than"
 	"copy-in-overflow|guest|t_ioctl_fuzz|SHMDEV_FUZZ_SECONDS=10|usercopy|stack-protector|BUG:|general protection"
-	"warn-unknown-cmd|guest|t_trinity|SHMDEV_TRINITY_SECONDS=30|WARNING: .*shmdev"
+	"warn-unknown-cmd|guest|t_trinity||WARNING: .*shmdev"
 	"open-no-perm|guest|t_hostile_users||FAIL	guest/t_hostile_users"
 	"list-unchecked-heap|unit|test_list||FAILED +\] test_hostile_peer|runtime error:|ERROR: AddressSanitizer"
 	"list-unchecked-heap|fuzz|fuzz_list||AddressSanitizer"
