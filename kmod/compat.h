@@ -11,22 +11,45 @@
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/proc_ns.h>
+#include <linux/shmem_fs.h>
 #include <linux/string.h>
 #ifdef SHMDEV_HAVE_FC_MOUNT_LONGTERM
 #include <linux/fs_context.h>
 #endif
 
 /*
- * 6.3 made vma->vm_flags read-only behind vm_flags_set()/vm_flags_clear().
- * Probed, as stable trees may carry the accessors.
+ * SHMDEV_HAVE_GET_POLICY_ILX: 6.7 gave vm_operations_struct.get_policy a
+ * third argument, the interleave index (pgoff_t *ilx), to be passed on to
+ * shmem's.  Distribution kernels have CONFIG_NUMA, so they all compile
+ * it.  kmod/mmap.c has shmdev_vm_get_policy() in both forms.
  */
-static inline void shmdev_vm_flags_clear(struct vm_area_struct *vma,
-					 vm_flags_t flags)
+
+/*
+ * Mapping through another file's mmap: call_mmap() became vfs_mmap() in
+ * 6.17, which also runs an ->mmap_prepare-only file (shmem from 6.19)
+ * through the kernel's compat_vma_mmap().
+ */
+static inline int shmdev_vfs_mmap(struct file *file, struct vm_area_struct *vma)
 {
-#ifdef SHMDEV_HAVE_VM_FLAGS_SET
-	vm_flags_clear(vma, flags);
+#ifdef SHMDEV_HAVE_VFS_MMAP
+	return vfs_mmap(file, vma);
 #else
-	vma->vm_flags &= ~flags;
+	return call_mmap(file, vma);
+#endif
+}
+
+/*
+ * A shmem file on our mount, without a memory commitment (VM_NORESERVE):
+ * 7.1 passes the flag as a vma_flags_t bit instead of a vm_flags_t.
+ */
+static inline struct file *shmdev_shmem_setup(struct vfsmount *mnt,
+					      const char *name, loff_t size)
+{
+#ifdef SHMDEV_HAVE_SHMEM_VMA_FLAGS
+	return shmem_file_setup_with_mnt(mnt, name, size,
+					 mk_vma_flags(VMA_NORESERVE_BIT));
+#else
+	return shmem_file_setup_with_mnt(mnt, name, size, VM_NORESERVE);
 #endif
 }
 
@@ -57,10 +80,10 @@ static inline void shmdev_put_ipc_ns(struct ipc_namespace *ns)
 static inline int shmdev_parse_fs_string(struct fs_context *fc,
 					 const char *key, const char *val)
 {
-#ifdef SHMDEV_PARSE_FS_STRING_NO_LEN
-	return vfs_parse_fs_string(fc, key, val);
-#else
+#ifdef SHMDEV_PARSE_FS_STRING_HAS_LEN
 	return vfs_parse_fs_string(fc, key, val, val ? strlen(val) : 0);
+#else
+	return vfs_parse_fs_string(fc, key, val);
 #endif
 }
 #endif
@@ -68,9 +91,10 @@ static inline int shmdev_parse_fs_string(struct fs_context *fc,
 /*
  * The private tmpfs mount: vfs_kern_mount() with legacy option data until
  * 6.17, which wants fs_context and fc_mount_longterm().  @opts is parsed
- * in place, so it must be writable.
+ * in place, so it must be writable.  @sb_flags are added to SB_KERNMOUNT.
  */
-static inline struct vfsmount *shmdev_mount_tmpfs(char *opts)
+static inline struct vfsmount *
+shmdev_mount_tmpfs(char *opts, unsigned long sb_flags)
 {
 	struct file_system_type *type = get_fs_type("tmpfs");
 
@@ -84,7 +108,7 @@ static inline struct vfsmount *shmdev_mount_tmpfs(char *opts)
 		char *opt;
 		int ret = 0;
 
-		fc = fs_context_for_mount(type, SB_KERNMOUNT);
+		fc = fs_context_for_mount(type, SB_KERNMOUNT | sb_flags);
 		if (IS_ERR(fc))
 			return ERR_CAST(fc);
 		while (!ret && (opt = strsep(&opts, ",")) != NULL) {
@@ -99,7 +123,7 @@ static inline struct vfsmount *shmdev_mount_tmpfs(char *opts)
 		return mnt;
 	}
 #else
-	return vfs_kern_mount(type, SB_KERNMOUNT, type->name, opts);
+	return vfs_kern_mount(type, SB_KERNMOUNT | sb_flags, type->name, opts);
 #endif
 }
 

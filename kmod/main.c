@@ -157,7 +157,12 @@ static int __init shmdev_init(void)
 	char opts[] = "huge=within_size";
 	int ret;
 
-	shmdev_mnt = shmdev_mount_tmpfs(opts);
+	/*
+	 * Read-only, so that no path can change an inode's attributes or
+	 * open it for writing (see kmod/mmap.c).  shmem itself never checks:
+	 * faults, fallocate() and swap write to it as to any tmpfs.
+	 */
+	shmdev_mnt = shmdev_mount_tmpfs(opts, SB_RDONLY);
 	if (IS_ERR(shmdev_mnt)) {
 		ret = PTR_ERR(shmdev_mnt);
 		pr_err("could not mount the private tmpfs: %d\n", ret);

@@ -1,90 +1,164 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * shmdev: mapping a region.  The VMA is switched to the region's shmem
- * file and set up by shmem itself, so faults, huge pages, get_user_pages
- * and memcg accounting are shmem's; shmem's vm_ops are wrapped only to
- * count mappings and hold the region while it is mapped.
+ * shmdev: mapping a region, after ipc/shm.c.
  *
- * The shmem file is reachable from the VMA (vm_file), and remap_file_pages
- * mmaps vm_file again; so the file gets shmdev's operations: its mmap is
- * the region's, and its release frees the region.
+ * The memory is a shmem file on the private tmpfs (region->shmem).  It is
+ * never handed out.  Each mmap(2) of a region fd makes a "map file": a
+ * second file on the same shmem inode, with shmdev's operations, made by
+ * alloc_file_pseudo() as SysV's do_shmat() makes its file with
+ * alloc_file_clone().  The map file becomes the VMA's vm_file, and its
+ * mmap hands the VMA to shmem through vfs_mmap(), which also serves
+ * kernels whose shmem has only ->mmap_prepare (6.19 on).  The vm_ops shmem
+ * installs are saved in the map file (as struct shm_file_data does) and
+ * wrapped, so that every mapping is counted.
+ *
+ * Every way back to the memory comes through shmdev:
+ *  - fork, split and mremap copy the VMA: vm_ops->open counts them;
+ *  - remap_file_pages(2) mmaps vm_file again: that is the map file, whose
+ *    mmap checks bounds and counts the mapping as a region fd's would;
+ *  - /proc/PID/map_files opens the inode by path, which would make a new
+ *    file with the inode's own (shmem's) operations.  The inode has no
+ *    permission bits and no owner or group that any user namespace maps
+ *    (shmdev_shmem_seal()), so generic_permission() refuses everyone:
+ *    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH apply only to inodes whose
+ *    ids are mapped.  The private tmpfs is mounted read-only, so nothing
+ *    can give the inode an owner or bits again (chown(2) of an unowned
+ *    inode is otherwise open to CAP_CHOWN), and truncate(2) and write
+ *    opens get EROFS.  With no open file there is no ftruncate(2) or
+ *    fallocate(2).  Region fds are anonymous inodes, which no open takes.
+ * A map file holds a region reference; mappings live no longer than their
+ * vm_file, so the region outlives every mapping of it.
  */
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/falloc.h>	/* after fs.h, for its types */
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/xarray.h>
 
 #include "compat.h"
 #include "shmdev.h"
 
-/*
- * shmem's vm_ops, learnt at the first mmap (shmem does not export them);
- * set once, read-only after.
- */
-static const struct vm_operations_struct *shmdev_shmem_vm_ops;
+/* A map file's private data, one per mmap(2) of a region fd. */
+struct shmdev_map {
+	struct shmdev_region *region;	/* referenced */
+	/* What shmem installed; written by each mmap, always the same value. */
+	const struct vm_operations_struct *vm_ops;
+};
+
+static struct shmdev_map *shmdev_vma_map(struct vm_area_struct *vma)
+{
+	return vma->vm_file->private_data;
+}
+
+static const struct vm_operations_struct *
+shmdev_shmem_ops(struct vm_area_struct *vma)
+{
+	return READ_ONCE(shmdev_vma_map(vma)->vm_ops);
+}
 
 static void shmdev_vm_open(struct vm_area_struct *vma)
 {
-	struct shmdev_region *r = vma->vm_private_data;
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
 
-	shmdev_region_get(r);
-	atomic_inc(&r->nmaps);
-	if (shmdev_shmem_vm_ops->open)
-		shmdev_shmem_vm_ops->open(vma);
+	atomic_inc(&shmdev_vma_map(vma)->region->nmaps);
+	if (ops->open)
+		ops->open(vma);
 }
 
 static void shmdev_vm_close(struct vm_area_struct *vma)
 {
-	struct shmdev_region *r = vma->vm_private_data;
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
 
-	if (shmdev_shmem_vm_ops->close)
-		shmdev_shmem_vm_ops->close(vma);
-	atomic_dec(&r->nmaps);
-	shmdev_region_put(r);
+	if (ops->close)
+		ops->close(vma);
+	atomic_dec(&shmdev_vma_map(vma)->region->nmaps);
 }
 
 static vm_fault_t shmdev_vm_fault(struct vm_fault *vmf)
 {
-	return shmdev_shmem_vm_ops->fault(vmf);
+	return shmdev_shmem_ops(vmf->vma)->fault(vmf);
 }
 
+/* shmem's fault-around, which ipc/shm.c does not forward. */
 static vm_fault_t shmdev_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
 				      pgoff_t end)
 {
-	if (!shmdev_shmem_vm_ops->map_pages)
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vmf->vma);
+
+	if (!ops->map_pages)
 		return 0;
-	return shmdev_shmem_vm_ops->map_pages(vmf, start, end);
+	return ops->map_pages(vmf, start, end);
+}
+
+static int shmdev_vm_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
+
+	if (!ops->may_split)
+		return 0;
+	return ops->may_split(vma, addr);
+}
+
+static unsigned long shmdev_vm_pagesize(struct vm_area_struct *vma)
+{
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
+
+	if (!ops->pagesize)
+		return PAGE_SIZE;
+	return ops->pagesize(vma);
 }
 
 #ifdef CONFIG_NUMA
 static int shmdev_vm_set_policy(struct vm_area_struct *vma,
 				struct mempolicy *mpol)
 {
-	if (!shmdev_shmem_vm_ops->set_policy)
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
+
+	if (!ops->set_policy)
 		return 0;
-	return shmdev_shmem_vm_ops->set_policy(vma, mpol);
+	return ops->set_policy(vma, mpol);
 }
 
+#ifdef SHMDEV_HAVE_GET_POLICY_ILX
+static struct mempolicy *shmdev_vm_get_policy(struct vm_area_struct *vma,
+					      unsigned long addr, pgoff_t *ilx)
+{
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
+
+	if (!ops->get_policy)
+		return NULL;
+	return ops->get_policy(vma, addr, ilx);
+}
+#else
 static struct mempolicy *shmdev_vm_get_policy(struct vm_area_struct *vma,
 					      unsigned long addr)
 {
-	if (!shmdev_shmem_vm_ops->get_policy)
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
+
+	if (!ops->get_policy)
 		return NULL;
-	return shmdev_shmem_vm_ops->get_policy(vma, addr);
+	return ops->get_policy(vma, addr);
 }
 #endif
+#endif /* CONFIG_NUMA */
 
 /*
- * shmem's operations forwarded, open/close added.  shmem has no
- * page_mkwrite or pagesize: defining them here would change behaviour
- * (a page_mkwrite makes the core write-protect shared mappings).
+ * shmem's operations forwarded, open and close counting.  shmem has no
+ * page_mkwrite: defining one would make the core write-protect shared
+ * mappings.  Its userfaultfd operations (7.1's uffd_ops) are not forwarded:
+ * region memory cannot be registered with userfaultfd.
  */
 static const struct vm_operations_struct shmdev_vm_ops = {
 	.open		= shmdev_vm_open,
 	.close		= shmdev_vm_close,
 	.fault		= shmdev_vm_fault,
 	.map_pages	= shmdev_vm_map_pages,
+	.may_split	= shmdev_vm_may_split,
+	.pagesize	= shmdev_vm_pagesize,
 #ifdef CONFIG_NUMA
 	.set_policy	= shmdev_vm_set_policy,
 	.get_policy	= shmdev_vm_get_policy,
@@ -92,91 +166,13 @@ static const struct vm_operations_struct shmdev_vm_ops = {
 };
 
 /*
- * shmem's file operations, learnt from the first region's file (shmem does
- * not export them); set once, read-only after.
+ * Every mapping of a map file: the first, from shmdev_region_mmap(), and
+ * any remap_file_pages(2) makes of it.
  */
-static const struct file_operations *shmdev_shmem_fops_orig;
-
-static int shmdev_shmem_mmap(struct file *file, struct vm_area_struct *vma);
-
-/* Populate, and madvise(MADV_REMOVE) through a writable mapping. */
-static long shmdev_shmem_fallocate(struct file *file, int mode, loff_t offset,
-				   loff_t len)
+static int shmdev_map_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	return shmdev_shmem_fops_orig->fallocate(file, mode, offset, len);
-}
-
-/* msync(2) of a mapping. */
-static int shmdev_shmem_fsync(struct file *file, loff_t start, loff_t end,
-			      int datasync)
-{
-	if (!shmdev_shmem_fops_orig->fsync)
-		return 0;
-	return shmdev_shmem_fops_orig->fsync(file, start, end, datasync);
-}
-
-static int shmdev_shmem_release(struct inode *inode, struct file *file)
-{
-	shmdev_region_destroy(file->private_data);
-	return 0;
-}
-
-/*
- * The file is never opened by path: no read, write or seek.  Only what
- * mappings and shmdev itself use is forwarded to shmem.
- */
-static const struct file_operations shmdev_shmem_fops = {
-	.owner			= THIS_MODULE,
-	.mmap			= shmdev_shmem_mmap,
-	.get_unmapped_area	= thp_get_unmapped_area,
-	.fallocate		= shmdev_shmem_fallocate,
-	.fsync			= shmdev_shmem_fsync,
-	.release		= shmdev_shmem_release,
-};
-
-/*
- * Give @r's new shmem file shmdev's operations.  Nothing fails after the
- * switch: from then on the file's release frees @r.
- */
-int shmdev_shmem_adopt(struct shmdev_region *r)
-{
-	const struct file_operations *orig = r->shmem->f_op;
-	const struct file_operations *old;
-
-	/* shmem whose mmap is ->mmap_prepare only (6.16+) is not handled. */
-	if (!orig->mmap || !orig->fallocate)
-		return -EOPNOTSUPP;
-	old = cmpxchg(&shmdev_shmem_fops_orig, NULL, orig);
-	if (old && old != orig)
-		return -EOPNOTSUPP;
-	/*
-	 * The file's reference on this module, dropped by the VFS after the
-	 * release; the caller's /dev/shmlist file keeps the module live now.
-	 */
-	__module_get(THIS_MODULE);
-	r->shmem->private_data = r;
-	replace_fops(r->shmem, &shmdev_shmem_fops);
-	return 0;
-}
-
-/* Learn shmem's vm_ops; false if they are not what the wrapper expects. */
-static bool shmdev_learn_vm_ops(const struct vm_operations_struct *ops)
-{
-	const struct vm_operations_struct *old;
-
-	if (!ops || !ops->fault || ops->page_mkwrite || ops->pagesize)
-		return false;
-	old = cmpxchg(&shmdev_shmem_vm_ops, NULL, ops);
-	return !old || old == ops;
-}
-
-/*
- * Every mapping of the shmem file: from a region fd (below) or from
- * remap_file_pages() on an existing mapping.  It holds a region reference.
- */
-static int shmdev_shmem_mmap(struct file *file, struct vm_area_struct *vma)
-{
-	struct shmdev_region *r = file->private_data;
+	struct shmdev_map *m = file->private_data;
+	struct shmdev_region *r = m->region;
 	unsigned long pages = r->size >> PAGE_SHIFT;
 	int ret;
 
@@ -185,52 +181,159 @@ static int shmdev_shmem_mmap(struct file *file, struct vm_area_struct *vma)
 		return -EINVAL;
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EINVAL;
-	/* Zero only when remap_file_pages() unmapped the last user. */
-	if (!kref_get_unless_zero(&r->ref))
-		return -EINVAL;
 
-	ret = shmdev_shmem_fops_orig->mmap(file, vma);
+	ret = shmdev_vfs_mmap(r->shmem, vma);
 	if (ret)
-		goto out_put;
-	if (WARN_ON_ONCE(!shmdev_learn_vm_ops(vma->vm_ops))) {
-		ret = -EINVAL;
-		goto out_put;
-	}
+		return ret;
+	/* shmem's vm_ops always fault; anything else is a kernel we do not know. */
+	if (WARN_ON_ONCE(!vma->vm_ops || !vma->vm_ops->fault ||
+			 vma->vm_ops->page_mkwrite))
+		return -EINVAL;
+	WRITE_ONCE(m->vm_ops, vma->vm_ops);
 	vma->vm_ops = &shmdev_vm_ops;
-	vma->vm_private_data = r;
 	atomic_inc(&r->nmaps);
 	return 0;
+}
 
-out_put:
-	shmdev_region_put(r);
-	return ret;
+/*
+ * Addresses as shmem picks them for its own files (2 MiB-aligned where a
+ * huge page fits), asked of the shmem file as ipc/shm.c does.
+ */
+static unsigned long shmdev_shmem_area(struct shmdev_region *r,
+				       unsigned long addr, unsigned long len,
+				       unsigned long pgoff, unsigned long flags)
+{
+	struct file *shmem = r->shmem;
+
+	return shmem->f_op->get_unmapped_area(shmem, addr, len, pgoff, flags);
+}
+
+static unsigned long shmdev_map_get_unmapped_area(struct file *file,
+						  unsigned long addr,
+						  unsigned long len,
+						  unsigned long pgoff,
+						  unsigned long flags)
+{
+	struct shmdev_map *m = file->private_data;
+
+	return shmdev_shmem_area(m->region, addr, len, pgoff, flags);
+}
+
+/*
+ * madvise(MADV_REMOVE) on a writable mapping punches a hole; that is the
+ * only fallocate a map file takes (it is never an fd, so it has no other
+ * caller), and it never changes the size.
+ */
+static long shmdev_map_fallocate(struct file *file, int mode, loff_t offset,
+				 loff_t len)
+{
+	struct shmdev_map *m = file->private_data;
+	struct file *shmem = m->region->shmem;
+
+	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
+		return -EOPNOTSUPP;
+	return shmem->f_op->fallocate(shmem, mode, offset, len);
+}
+
+static int shmdev_map_release(struct inode *inode, struct file *file)
+{
+	struct shmdev_map *m = file->private_data;
+
+	shmdev_region_put(m->region);
+	kfree(m);
+	return 0;
+}
+
+/* No read, write or seek: a map file is reached only through a mapping. */
+static const struct file_operations shmdev_map_fops = {
+	.owner			= THIS_MODULE,
+	.mmap			= shmdev_map_mmap,
+	.get_unmapped_area	= shmdev_map_get_unmapped_area,
+	.fallocate		= shmdev_map_fallocate,
+	.fsync			= noop_fsync,	/* msync(MS_SYNC), as shmem */
+	.release		= shmdev_map_release,
+};
+
+/*
+ * Make @r's new shmem inode unopenable by path: no permission bits, and
+ * owner and group INVALID_UID/INVALID_GID, which no user namespace maps,
+ * so that no capability applies to it (capable_wrt_inode_uidgid()).
+ * shmem's own checks (MADV_PAGEOUT, mincore(2)) then see a file nobody
+ * owns or may write.  The inode is new and reachable by nobody yet; this
+ * is how ipc/shm.c's newseg() sets i_ino on its fresh shmem inode.
+ */
+void shmdev_shmem_seal(struct shmdev_region *r)
+{
+	struct inode *inode = file_inode(r->shmem);
+
+	inode_lock(inode);
+	inode->i_mode = S_IFREG;
+	inode->i_uid = INVALID_UID;
+	inode->i_gid = INVALID_GID;
+	inode_unlock(inode);
+}
+
+/* A map file on @r's inode, holding a new reference on @r. */
+static struct file *shmdev_map_file(struct shmdev_region *r, int oflags)
+{
+	struct inode *inode = file_inode(r->shmem);
+	struct shmdev_map *m;
+	struct file *file;
+
+	m = kzalloc(sizeof(*m), GFP_KERNEL_ACCOUNT);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->region = r;
+	/*
+	 * The new dentry owns this inode reference, and the file this
+	 * module reference (its fput drops f_op->owner); both ours to drop
+	 * on failure.  The caller's region fd pins the module now.
+	 */
+	ihold(inode);
+	__module_get(THIS_MODULE);
+	file = alloc_file_pseudo(inode, shmdev_mnt, "shmdev", oflags,
+				 &shmdev_map_fops);
+	if (IS_ERR(file)) {
+		module_put(THIS_MODULE);
+		iput(inode);
+		kfree(m);
+		return file;
+	}
+	/* alloc_file_pseudo() gave it the inode's mapping: shmem's. */
+	file->private_data = m;
+	shmdev_region_get(r);
+	return file;
 }
 
 int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct shmdev_region *r = file->private_data;
+	struct file *map;
 
-	if (!(file->f_mode & FMODE_WRITE)) {
-		if (vma->vm_flags & VM_WRITE)
-			return -EACCES;
-		/* Never upgradable by mprotect(PROT_WRITE). */
-		shmdev_vm_flags_clear(vma, VM_MAYWRITE);
-	}
-	vma_set_file(vma, r->shmem);
-	return shmdev_shmem_mmap(r->shmem, vma);
+	/*
+	 * The VMA flags already follow the fd's mode: do_mmap() refused
+	 * PROT_WRITE and cleared VM_MAYWRITE for a read-only fd.  The map
+	 * file gets the same mode, so remap_file_pages() cannot add write.
+	 */
+	map = shmdev_map_file(r, file->f_mode & FMODE_WRITE ? O_RDWR : O_RDONLY);
+	if (IS_ERR(map))
+		return PTR_ERR(map);
+	/*
+	 * The VMA takes its own reference; on failure mmap puts vm_file, the
+	 * map file, which drops its region reference.
+	 */
+	vma_set_file(vma, map);
+	fput(map);
+	return shmdev_map_mmap(map, vma);
 }
 
-/*
- * 2 MiB-aligned addresses, as shmem gives its own files (shmem's
- * get_unmapped_area insists on shmem's file operations, so not that).
- */
 unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long addr,
 					      unsigned long len,
 					      unsigned long pgoff,
 					      unsigned long flags)
 {
-	return thp_get_unmapped_area(file, addr, len, pgoff, flags);
+	return shmdev_shmem_area(file->private_data, addr, len, pgoff, flags);
 }
 
 /*

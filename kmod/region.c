@@ -11,6 +11,7 @@
 #include <linux/hashtable.h>
 #include <linux/ipc_namespace.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
@@ -162,14 +163,19 @@ static void shmdev_unlist(struct shmdev_region *r)
 	}
 }
 
-/* The end: from the shmem file's release, or before it was adopted. */
-void shmdev_region_destroy(struct shmdev_region *r)
+/* Free @r, which has no shmem file or has given it back. */
+static void shmdev_region_destroy(struct shmdev_region *r)
 {
 	shmdev_put_ipc_ns(r->ns);
 	put_pid(r->cpid);
 	kfree(r);
 }
 
+/*
+ * The last reference went.  Map files hold references, so no mapping is
+ * left: the shmem file is the inode's last holder, and its memory goes
+ * with it.
+ */
 static void shmdev_region_release(struct kref *ref)
 {
 	struct shmdev_region *r = container_of(ref, struct shmdev_region, ref);
@@ -177,6 +183,7 @@ static void shmdev_region_release(struct kref *ref)
 	shmdev_unlist(r);
 	mutex_unlock(&shmdev_lock);
 	fput(r->shmem);
+	shmdev_region_destroy(r);
 }
 
 void shmdev_region_get(struct shmdev_region *r)
@@ -317,6 +324,11 @@ static void shmdev_publish(struct shmdev_region *r)
 		s->peak_bytes = s->cur_bytes;
 	r->live = true;
 	if (r->state & SHMDEV_STATE_PERSIST) {
+		/*
+		 * A PERSIST region may outlive every file; it pins the
+		 * module itself.  The caller's /dev/shmlist fd pins it now.
+		 */
+		__module_get(THIS_MODULE);
 		kref_get(&r->ref);
 		r->persist_ref = true;
 	}
@@ -497,26 +509,16 @@ long shmdev_ioctl_create(void __user *uarg, size_t usize)
 	}
 	mutex_unlock(&shmdev_lock);
 
-	r->shmem = shmem_file_setup_with_mnt(shmdev_mnt, "shmdev", size,
-					     VM_NORESERVE);
+	r->shmem = shmdev_shmem_setup(shmdev_mnt, "shmdev", size);
 	if (IS_ERR(r->shmem)) {
 		ret = PTR_ERR(r->shmem);
 		goto out_unlist;
 	}
-	ret = shmdev_shmem_adopt(r);
-	if (ret)
-		goto out_put_shmem;
-
-	/* From here the shmem file's release frees the region. */
+	shmdev_shmem_seal(r);
 	if (c.flags & SHMDEV_CREATE_POPULATE) {
 		ret = shmdev_populate(r);
-		if (ret) {
-			mutex_lock(&shmdev_lock);
-			shmdev_unlist(r);
-			mutex_unlock(&shmdev_lock);
-			fput(r->shmem);
-			return ret;
-		}
+		if (ret)
+			goto out_put_shmem;
 	}
 	c.out_flags = SHMDEV_CREATED;
 	return shmdev_region_fd(r, O_RDWR, c.flags & SHMDEV_CREATE_CLOEXEC,
@@ -600,7 +602,10 @@ long shmdev_ioctl_unlink(void __user *uarg, size_t usize)
 		ret = 0;
 	}
 	mutex_unlock(&shmdev_lock);
-	if (drop)
+	if (drop) {
 		shmdev_region_put(r);
+		/* This ioctl's /dev/shmlist fd still pins the module. */
+		module_put(THIS_MODULE);
+	}
 	return ret;
 }

@@ -45,13 +45,12 @@ extern struct list_head shmdev_regions;
 extern struct vfsmount *shmdev_mnt;
 
 /*
- * A region.  It lives while ref > 0: one reference per region file, one per
- * mapping (VMA) and one for a linked PERSIST name.  When the last goes, the
- * region leaves the list and name table (under shmdev_lock) and its shmem
- * file is put.  That file's operations are shmdev's (shmdev_shmem_adopt()):
- * its release frees the region, so module code is done before the VFS
- * drops the file's module reference, and every mmap of it, even one made by
- * remap_file_pages(2), is counted as a mapping of the region.
+ * A region.  It lives while ref > 0: one reference per region fd's file,
+ * one per map file (each mmap(2) of a region fd makes one; its mappings
+ * hold it) and one for a linked PERSIST name.  When the last goes, the
+ * region leaves the list and name table (under shmdev_lock), its shmem
+ * file is put and it is freed.  Region and map files pin the module; so
+ * does the PERSIST reference.
  */
 struct shmdev_region {
 	struct kref ref;
@@ -63,7 +62,7 @@ struct shmdev_region {
 	u32 state;			/* SHMDEV_STATE_NAMED/PERSIST, fixed */
 	u64 id;
 	u64 size;			/* page-rounded, fixed */
-	struct file *shmem;		/* the memory; its release frees us */
+	struct file *shmem;		/* the memory, never handed out */
 	struct ipc_namespace *ns;	/* the name's scope, referenced */
 	kuid_t uid, cuid;
 	kgid_t gid, cgid;
@@ -82,7 +81,6 @@ long shmdev_ioctl_unlink(void __user *uarg, size_t usize);
 void shmdev_region_get(struct shmdev_region *r);
 void shmdev_region_put(struct shmdev_region *r);
 bool shmdev_may_access(const struct shmdev_region *r, int want, bool audit);
-void shmdev_region_destroy(struct shmdev_region *r);
 
 /* main.c */
 bool shmdev_cmd_is(unsigned int cmd, unsigned int want);
@@ -92,7 +90,7 @@ int shmdev_copy_out(void __user *uarg, size_t usize,
 		    const void *karg, size_t ksize);
 
 /* mmap.c */
-int shmdev_shmem_adopt(struct shmdev_region *r);
+void shmdev_shmem_seal(struct shmdev_region *r);
 int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long addr,

@@ -89,14 +89,19 @@
  * Every region of the namespace is listed, as ipcs(1) does; the name is
  * shown only when the reader could open the region read-only, else "?".
  *
- * Module unload is refused (EBUSY) while any region exists.
+ * Module unload is refused while any region exists: rmmod(8) and
+ * delete_module(2) with O_NONBLOCK get EAGAIN (EWOULDBLOCK).
  *
  * A PERSIST region whose IPC namespace has no process left (a container
  * that exited) can no longer be named, so it stays, and so does the
  * module: unlink persistent regions before their namespace goes away.
  *
- * Every mapping of a region is counted, including those remap_file_pages(2)
- * makes of an existing one.  A mapping grown by mremap(2) past the region
+ * Every mapping of a region is counted, including those fork(2) and
+ * remap_file_pages(2) make of an existing one.  The memory cannot be
+ * reached by any other path: reopening a mapping through
+ * /proc/PID/map_files, or a region fd through /proc/PID/fd, gives EACCES
+ * or ENXIO to everyone, root included; region fds cannot be truncated
+ * (EINVAL) or fallocated.  A mapping grown by mremap(2) past the region
  * gives SIGBUS there.  mlock(2) works.  Region memory cannot be registered
  * with userfaultfd or as io_uring fixed buffers (they want shmem's own
  * mappings).
