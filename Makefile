@@ -56,12 +56,17 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
 SONAME := libshmdev.so.$(SOMAJOR)
 
 .PHONY: all shmdev lib tool tests check check-host bench install uninstall fuzz \
-	reliability check-debug mutants \
+	reliability check-debug check-kernel mutants \
 	clean sparse FORCE
 
 all: shmdev lib tool
 
+KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+
 shmdev:
+	@test -f "$(KDIR)/Makefile" || { echo "shmdev: could not find kernel headers in '$(KDIR)':" \
+		"install linux-headers-$$(uname -r), or set KDIR" >&2; exit 1; }
+	@echo "shmdev: building the module for $(KREL) ($(KDIR))"
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
 
 sparse:
@@ -137,9 +142,17 @@ check:
 	@tests/check.sh
 
 # The in-guest suite on a debug kernel (KASAN, lockdep, kmemleak, fault
-# injection), built once from linux-source-6.12 and cached.
+# injection, NUMA), built once from linux-source-6.12 and cached: a
+# check-kernel with KFRAG=debug.
 check-debug:
 	@tests/check-debug.sh
+
+# The in-guest suite on a kernel built from any source tree (a directory
+# or a tarball), with the guest config plus NUMA, and KFRAG's fragments
+# (e.g. KFRAG=debug) from tests/kernel/.
+check-kernel:
+	@test -n "$(KSRC)" || { echo "usage: make check-kernel KSRC=DIR|TARBALL [KFRAG=debug]" >&2; exit 1; }
+	@tests/check-kernel.sh $(KSRC) $(KFRAG)
 
 # Each reliability suite against a build with the bug it must catch.
 mutants:

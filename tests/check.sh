@@ -8,9 +8,9 @@
 # reliability suite its mutant (tests/mutants.sh).  Ends with
 # "N passed, N failed, N skipped".
 #
-# GUEST_KVER picks the guest kernel (default: the newest installed
-# /boot/vmlinuz-* with matching headers); GUEST_KERNEL, GUEST_MODDIR and KDIR
-# may point elsewhere.  SHMDEV_SKIP_SELFTEST=1 leaves out the harness
+# The guest suite runs on every installed /boot/vmlinuz-* with matching
+# headers (tests/deps.sh installs Debian's 6.1 and 6.12), or on the
+# space-separated releases in GUEST_KVER.  SHMDEV_SKIP_SELFTEST=1 leaves out the harness
 # self-test and SHMDEV_SKIP_MUTANTS=1 the mutants (each counted as skipped).
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,6 +22,7 @@ R=$C/results.txt
 T=$C/times.txt
 : > "$R"
 : > "$T"
+rm -f "$C/huge.txt"
 
 phase() {
 	local name=$1 start rc
@@ -37,6 +38,7 @@ phase() {
 summary() {
 	local p f s
 	echo
+	[ -f "$C/huge.txt" ] && cat "$C/huge.txt"
 	echo "=== phase times"
 	cat "$T"
 	if grep -q '^SKIP' "$R"; then
@@ -58,34 +60,65 @@ res() { printf '%s\t%s\t%s\n' "$1" "$2" "$3" >> "$R"; }
 
 phase deps tests/deps.sh || { res FAIL deps "missing packages"; summary; exit 1; }
 
-GUEST_KVER=$(tests/guest-kver.sh)
-if [ -z "${GUEST_KVER:-}" ]; then
+# Every installed kernel with headers gets the module built and the guest
+# suite run: Debian 12's 6.1 and 6.12 as tests/deps.sh installs them.
+KVERS=$(tests/guest-kver.sh --all)
+if [ -z "$KVERS" ]; then
 	res FAIL guest "no kernel image with matching headers (linux-image-amd64, linux-headers-amd64)"
 	summary
 	exit 1
 fi
-export GUEST_KVER
-KDIR=${KDIR:-/lib/modules/$GUEST_KVER/build}
-echo "guest kernel: $GUEST_KVER, headers: $KDIR"
+echo "guest kernels: $(echo $KVERS)"
 
-if phase build make -s -j2 KDIR="$KDIR" all tests; then
-	res PASS build/werror "module, library, tool and tests built (-Wall -Wextra -Werror)"
+build_all() {
+	local k ok=0
+	make -s -j2 all tests || return 1
+	for k in $KVERS; do
+		if make -s KDIR="/lib/modules/$k/build" shmdev > "$C/module-$k.log" 2>&1; then
+			res PASS "build/module-$k" "shmdev.ko built against $k with -Werror"
+		else
+			cat "$C/module-$k.log"
+			res FAIL "build/module-$k" "see $C/module-$k.log"
+			ok=1
+		fi
+	done
+	return $ok
+}
+if phase build build_all; then
+	res PASS build/werror "library, tool and tests built (-Wall -Wextra -Werror)"
 else
 	res FAIL build/werror "build failed"
 	summary
 	exit 1
 fi
-phase lint tests/lint.sh "$KDIR" "$R"
+phase lint tests/lint.sh "$R" $(for k in $KVERS; do echo "/lib/modules/$k/build"; done)
 phase install tests/install.sh "$R"
 phase unit tests/unit.sh "$R"
 phase tool tests/tool.sh "$R"
 phase python tests/python.sh "$R"
 phase fuzz tests/fuzz.sh "${FUZZ_SECONDS:-20}" "$R"
 
-work=$(pwd)/$C/guest-$GUEST_KVER
-if phase dkms tests/dkms.sh "$GUEST_KVER" "$C/dkms" "$R"; then
-	export MODTREE=$(pwd)/$C/dkms/inst
-	phase guest tests/vm/run-guest.sh "$work" "$R"
+# The guest suite on each kernel; the harness self-test and the mutants on
+# the first (Debian 12's own).
+first=1
+for GUEST_KVER in $KVERS; do
+	export GUEST_KVER
+	short=${GUEST_KVER%%-*}
+	short=${short%%+*}
+	work=$(pwd)/$C/guest-$GUEST_KVER
+	before=$(grep -c . "$R")
+	if ! phase "dkms-$short" tests/dkms.sh "$GUEST_KVER" "$C/dkms-$GUEST_KVER" "$R"; then
+		res SKIP "guest" "no module from DKMS for $GUEST_KVER, guest not booted"
+		sed -i "$((before + 1)),\$ s/^\([A-Z]*\)\t/\1\t$short:/" "$R"
+		continue
+	fi
+	export MODTREE=$(pwd)/$C/dkms-$GUEST_KVER/inst
+	phase "guest-$short" tests/vm/run-guest.sh "$work" "$R"
+	grep -h '64 MiB touched' "$work/tests.log" | sed "s/^/huge pages on $GUEST_KVER: /" >> "$C/huge.txt"
+	# Each kernel's results carry its release.
+	sed -i "$((before + 1)),\$ s/^\([A-Z]*\)\t/\1\t$short:/" "$R"
+	[ -n "$first" ] || continue
+	first=
 	if [ -n "${SHMDEV_SKIP_SELFTEST:-}" ]; then
 		res SKIP selftest "SHMDEV_SKIP_SELFTEST is set"
 	else
@@ -96,8 +129,6 @@ if phase dkms tests/dkms.sh "$GUEST_KVER" "$C/dkms" "$R"; then
 	else
 		phase mutants tests/mutants.sh "$GUEST_KVER" "$(pwd)/$C/mutants" "$R"
 	fi
-else
-	res SKIP guest "no module from DKMS, guest not booted"
-fi
+done
 
 summary

@@ -8,8 +8,13 @@ set -u
 pkgs=(
 	build-essential pkg-config perl cpio gzip xz-utils kmod
 	libcmocka-dev libkmod-dev sparse dkms clang libclang-rt-14-dev
-	linux-headers-amd64 linux-image-amd64 linux-source-6.1
 	qemu-system-x86 busybox-static python3 python3-numpy trinity
+	# The kernels of the matrix that make check boots: Debian 12's stock
+	# 6.1 and its 6.12 (Debian 13's kernel), with headers for DKMS.
+	linux-image-amd64 linux-headers-amd64 linux-source-6.1
+	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# Building guest kernels from source (make check-kernel, check-debug).
+	flex bison bc libelf-dev libssl-dev
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -5,7 +5,8 @@
 # private trees so the machine's own /usr/src and /lib/modules stay clean.
 #
 # usage: dkms.sh KVER WORKDIR RESULTS
-# Leaves WORKDIR/inst/KVER/updates/dkms/shmdev.ko; appends results.
+# Leaves WORKDIR/inst/KVER/updates/dkms/shmdev.ko (.ko.xz where the
+# kernel compresses its modules); appends results.
 set -u
 kver=$1
 mkdir -p "$2" && work=$(cd "$2" && pwd)
@@ -34,7 +35,7 @@ install_step() {
 		"${D[@]}" install -m shmdev -v "$version" -k "$kver"
 	else
 		mkdir -p "$work/inst/$kver/updates/dkms" &&
-		cp "$work/tree/shmdev/$version/$kver/$(uname -m)/module/shmdev.ko" \
+		cp "$work/tree/shmdev/$version/$kver/$(uname -m)/module"/shmdev.ko* \
 			"$work/inst/$kver/updates/dkms/"
 	fi
 }
@@ -48,13 +49,26 @@ else
 	res FAIL dkms/build-install "dkms failed for $kver, see $log"
 	exit 1
 fi
-ko=$work/inst/$kver/updates/dkms/shmdev.ko
+ko=$(ls "$work/inst/$kver"/updates/dkms/shmdev.ko* 2>/dev/null | head -n 1)
 modver=$(modinfo -F version "$ko" 2>/dev/null)
 pkgver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$top/dkms.conf")
 if [ "$modver" = "$version" ] && [ "$pkgver" = "$version" ]; then
 	res PASS dkms/version "modinfo $modver = dkms.conf $pkgver = header $version"
 else
 	res FAIL dkms/version "modinfo '$modver', dkms.conf '$pkgver', header '$version' differ"
+	exit 1
+fi
+# Below the supported range dkms refuses before the compiler (exit 77,
+# which autoinstall skips) and says why.
+old=5.15.0-91-generic
+out=$("${D[@]}" build -m shmdev -v "$version" -k "$old" \
+	--kernelsourcedir "${KDIR:-/lib/modules/$kver/build}" 2>&1)
+rc=$?
+if [ "$rc" -eq 77 ] && echo "$out" | grep -q 'BUILD_EXCLUSIVE'; then
+	res PASS dkms/build-exclusive "$old refused before the build (exit 77, BUILD_EXCLUSIVE)"
+else
+	echo "$out"
+	res FAIL dkms/build-exclusive "dkms build for $old gave exit $rc"
 	exit 1
 fi
 # The DKMS build makes only the module: its log compiles nothing else.

@@ -4,10 +4,10 @@
 # Lints: checkpatch.pl --strict over the kernel code, sparse, versions that
 # agree, and an SPDX line on every source file.
 #
-# usage: lint.sh KDIR RESULTS
+# usage: lint.sh RESULTS KDIR...   (the module is built against each KDIR)
 set -u
-kdir=$1
-results=$2
+results=$1
+shift
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
 B=build
@@ -44,29 +44,32 @@ else
 	res FAIL lint/checkpatch "no checkpatch.pl: install linux-source-6.1"
 fi
 
-# The module builds from clean without a compiler warning, even with W=1.
-make -s -C "$kdir" M="$top" clean > /dev/null 2>&1
-out=$(make -C "$kdir" M="$top" W=1 modules 2>&1)
-warn=$(echo "$out" | grep -E '(warning|error):')
-if [ -n "$warn" ]; then
-	echo "$warn"
-	res FAIL lint/module-warnings "$(echo "$warn" | wc -l) compiler warnings (W=1)"
-elif [ ! -f "$top/shmdev.ko" ]; then
-	echo "$out" | tail -n 20
-	res FAIL lint/module-warnings "the module did not build"
-else
-	res PASS lint/module-warnings "no compiler warnings with W=1"
-fi
-
-# sparse over every module file (C=2 checks even up-to-date objects).
-out=$(make -s -C "$kdir" M="$top" C=2 CHECK=sparse modules 2>&1 |
-	grep -E '(warning|error):' | grep -v '^make')
-if [ -z "$out" ]; then
-	res PASS lint/sparse "no sparse warnings"
-else
-	echo "$out"
-	res FAIL lint/sparse "$(echo "$out" | wc -l) sparse findings"
-fi
+# Against each kernel: the module builds from clean without a compiler
+# warning, even with W=1, and sparse finds nothing (C=2 checks even
+# up-to-date objects).
+for kdir in "$@"; do
+	kv=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h")
+	make -s -C "$kdir" M="$top" clean > /dev/null 2>&1
+	out=$(make -C "$kdir" M="$top" W=1 modules 2>&1)
+	warn=$(echo "$out" | grep -E '(warning|error):')
+	if [ -n "$warn" ]; then
+		echo "$warn"
+		res FAIL "lint/module-warnings-$kv" "$(echo "$warn" | wc -l) compiler warnings (W=1)"
+	elif [ ! -f "$top/shmdev.ko" ]; then
+		echo "$out" | tail -n 20
+		res FAIL "lint/module-warnings-$kv" "the module did not build"
+	else
+		res PASS "lint/module-warnings-$kv" "no compiler warnings with W=1"
+	fi
+	out=$(make -s -C "$kdir" M="$top" C=2 CHECK=sparse modules 2>&1 |
+		grep -E '(warning|error):' | grep -v '^make')
+	if [ -z "$out" ]; then
+		res PASS "lint/sparse-$kv" "no sparse warnings"
+	else
+		echo "$out"
+		res FAIL "lint/sparse-$kv" "$(echo "$out" | wc -l) sparse findings"
+	fi
+done
 
 # One version everywhere.
 hv=$(sed -n 's/^#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' include/uapi/linux/shmdev.h)

@@ -1,42 +1,85 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Build the debug kernel (KASAN, lockdep, DEBUG_VM, kmemleak, fault
-# injection) from Debian's linux-source-6.12, cached outside the
-# repository in $SHMDEV_CACHE (default /var/cache/shmdev).  Prints the
-# build tree on success; a second run reuses it.
+# Build a guest kernel from any Linux source tree: tinyconfig, then
+# guest.config (what the guest tests need, NUMA included), then each extra
+# fragment named (e.g. debug.config).  The tree is never written to: a
+# tarball is unpacked into the cache and the build goes to O=, cached in
+# $SHMDEV_CACHE (default /var/cache/shmdev) and keyed by the tree, its
+# version and the fragments, so a second run reuses it.
+#
+# usage: build.sh KSRC [FRAGMENT...]
+# KSRC is a source directory or a tarball (.tar, .tar.gz, .tar.xz, ...).
+# Prints the build directory (a tree external modules build against, with
+# arch/x86/boot/bzImage) on success.
 set -eu
-cache=${SHMDEV_CACHE:-/var/cache/shmdev}
+ksrc=${1:?usage: build.sh KSRC [FRAGMENT...]}
+shift
 here=$(cd "$(dirname "$0")" && pwd)
-src=$cache/linux-source-6.12
-stamp=$cache/debug-kernel.stamp
-frag=$here/debug.config
-want=$(sha256sum "$frag" | cut -d' ' -f1)
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$src/arch/x86/boot/bzImage" ]; then
-	echo "$src"
+cache=${SHMDEV_CACHE:-/var/cache/shmdev}
+frags=("$here/guest.config")
+for f in "$@"; do
+	case $f in
+	*/*) frags+=("$f") ;;
+	*) frags+=("$here/${f%.config}.config") ;;
+	esac
+done
+for f in "${frags[@]}"; do
+	[ -f "$f" ] || { echo "shmdev: could not find config fragment $f" >&2; exit 1; }
+done
+mkdir -p "$cache"
+
+if [ -f "$ksrc" ]; then
+	# A tarball: unpack once, keyed by its name, size and time.
+	key=$(stat -c '%n %s %Y' "$(realpath "$ksrc")" | sha256sum | cut -c1-12)
+	src=$cache/src-$key
+	if [ ! -f "$src/.shmdev-unpacked" ]; then
+		rm -rf "$src"
+		mkdir -p "$src"
+		echo "unpacking $ksrc" >&2
+		tar -C "$src" -xf "$ksrc" --strip-components=1 ||
+			{ echo "shmdev: could not unpack $ksrc" >&2; exit 1; }
+		touch "$src/.shmdev-unpacked"
+	fi
+elif [ -d "$ksrc" ]; then
+	src=$(realpath "$ksrc")
+else
+	echo "shmdev: could not find kernel source $ksrc (a directory or a tarball)" >&2
+	exit 1
+fi
+[ -f "$src/Makefile" ] && [ -d "$src/kernel" ] ||
+	{ echo "shmdev: $src is not a Linux source tree" >&2; exit 1; }
+# An O= build needs a clean source tree.
+if [ -f "$src/.config" ] || [ -d "$src/include/config" ]; then
+	echo "shmdev: $src has been configured in place; run 'make mrproper' there first" >&2
+	exit 1
+fi
+
+kv=$(make -s -C "$src" kernelversion)
+key=$( { echo "$src $kv"; cat "${frags[@]}"; } | sha256sum | cut -c1-12)
+out=$cache/kernel-$kv-$key
+if [ -f "$out/.shmdev-built" ] && [ -f "$out/arch/x86/boot/bzImage" ]; then
+	echo "$out"
 	exit 0
 fi
-mkdir -p "$cache"
-if [ ! -d "$src" ]; then
-	[ -f /usr/src/linux-source-6.12.tar.xz ] || {
-		echo "shmdev: could not find /usr/src/linux-source-6.12.tar.xz (apt-get install linux-source-6.12)" >&2
-		exit 1
-	}
-	tar -C "$cache" -xf /usr/src/linux-source-6.12.tar.xz
-fi
-cd "$src"
+mkdir -p "$out"
 start=$(date +%s)
-make -s tinyconfig >&2
-scripts/kconfig/merge_config.sh -m .config "$frag" >&2
-make -s olddefconfig >&2
-# What the fragment asked for must have stuck.
-for opt in KASAN PROVE_LOCKING DEBUG_VM DEBUG_KMEMLEAK FAILSLAB FAIL_PAGE_ALLOC \
-	   9P_FS VIRTIO_PCI MEMCG TRANSPARENT_HUGEPAGE ADVISE_SYSCALLS \
-	   CROSS_MEMORY_ATTACH; do
-	grep -q "^CONFIG_$opt=y" .config || { echo "shmdev: CONFIG_$opt did not stick" >&2; exit 1; }
+echo "building Linux $kv from $src into $out" >&2
+make -s -C "$src" O="$out" tinyconfig >&2
+"$src/scripts/kconfig/merge_config.sh" -m -O "$out" "$out/.config" "${frags[@]}" >&2
+make -s -C "$src" O="$out" olddefconfig >&2
+# What the fragments asked for must have stuck.
+bad=
+for f in "${frags[@]}"; do
+	while IFS= read -r line; do
+		case $line in
+		CONFIG_*=y) grep -qx "$line" "$out/.config" || bad="$bad ${line%=y}" ;;
+		esac
+	done < "$f"
 done
-make -s -j"$(nproc)" bzImage modules >&2
-make -s modules_prepare >&2
-echo "$want" > "$stamp"
-echo "debug kernel built in $(( $(date +%s) - start ))s" >&2
-echo "$src"
+[ -z "$bad" ] || { echo "shmdev: did not stick in $kv's config:$bad" >&2; exit 1; }
+make -s -C "$src" O="$out" -j"$(nproc)" bzImage modules >&2
+make -s -C "$src" O="$out" modules_prepare >&2
+touch "$out/.shmdev-built"
+echo "Linux $kv built in $(( $(date +%s) - start ))s" >&2
+echo "$out"

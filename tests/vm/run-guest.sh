@@ -7,8 +7,9 @@
 #   GUEST_KVER     kernel release (default: the release of GUEST_KDIR)
 #   GUEST_KERNEL   its image (default /boot/vmlinuz-$GUEST_KVER)
 #   GUEST_MODDIR   its modules (default /lib/modules/$GUEST_KVER)
-#   MODTREE        a tree holding $GUEST_KVER/updates/dkms/shmdev.ko as
-#                  "dkms install" left it (tests/dkms.sh makes one)
+#   MODTREE        a tree holding $GUEST_KVER/updates/dkms/shmdev.ko (or
+#                  .ko.xz, as dkms compresses it for a kernel whose modules
+#                  are) as "dkms install" left it (tests/dkms.sh makes one)
 #   GUEST_TIMEOUT  seconds for the whole guest (default 1200)
 #   GUEST_MEM      guest memory (default 2G)
 #   GUEST_SMP      -smp argument (default 2)
@@ -63,8 +64,9 @@ copy_with_libs() {
 
 build_initramfs() {
 	local ko a t
-	ko=$MODTREE/$GUEST_KVER/updates/dkms/shmdev.ko
+	ko=$(ls "$MODTREE/$GUEST_KVER"/updates/dkms/shmdev.ko* 2>/dev/null | head -n 1)
 	if [ ! -f "$ko" ]; then
+		ko=$MODTREE/$GUEST_KVER/updates/dkms/shmdev.ko
 		fail guest/initramfs "no module at $ko (run tests/dkms.sh)"
 		return 1
 	fi
@@ -90,8 +92,8 @@ build_initramfs() {
 	cp "$ko" "$md/updates/dkms/"
 	cp "$GUEST_MODDIR"/modules.{order,builtin} "$md/"
 	cp "$GUEST_MODDIR"/modules.builtin.modinfo "$md/" 2>/dev/null || true
-	[ -f "$GUEST_MODDIR/kernel/drivers/block/loop.ko" ] &&
-		cp "$GUEST_MODDIR/kernel/drivers/block/loop.ko" "$md/kernel/drivers/block/"
+	# Each as the kernel ships it, plain or compressed (.ko.xz from 6.12).
+	cp "$GUEST_MODDIR"/kernel/drivers/block/loop.ko* "$md/kernel/drivers/block/" 2>/dev/null
 	# virtio-pci and 9p, to mount this machine's root read-only at /host
 	# (Python and its stdlib are too big for the initramfs).
 	for m in drivers/virtio/virtio.ko drivers/virtio/virtio_ring.ko \
@@ -99,9 +101,11 @@ build_initramfs() {
 		 drivers/virtio/virtio_pci_modern_dev.ko net/9p/9pnet.ko \
 		 net/9p/9pnet_virtio.ko fs/netfs/netfs.ko fs/fscache/fscache.ko \
 		 fs/9p/9p.ko; do
-		[ -f "$GUEST_MODDIR/kernel/$m" ] || continue
-		mkdir -p "$md/kernel/$(dirname "$m")"
-		cp "$GUEST_MODDIR/kernel/$m" "$md/kernel/$m"
+		for f in "$GUEST_MODDIR/kernel/$m"*; do
+			[ -f "$f" ] || continue
+			mkdir -p "$md/kernel/$(dirname "$m")"
+			cp "$f" "$md/kernel/$(dirname "$m")/"
+		done
 	done
 	depmod -b "$root" "$GUEST_KVER" || return 1
 
