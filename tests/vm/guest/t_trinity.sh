@@ -88,11 +88,13 @@ while kill -0 $pid 2>/dev/null && [ $left -gt 0 ]; do
 done
 if kill -0 $pid 2>/dev/null; then
 	echo "trinity: still running 30 s after its end; killing it"
-	for p in $(trinity_pids); do kill -9 "$p" 2>/dev/null; done
+	# Again and again: trinity-main may fork a child (named
+	# trinity-main until it renames itself) after a pass has looked.
 	left=60
 	while [ -n "$(trinity_pids)" ] && [ $left -gt 0 ]; do
-		sleep 5
-		left=$((left - 5))
+		for p in $(trinity_pids); do kill -9 "$p" 2>/dev/null; done
+		sleep 1
+		left=$((left - 1))
 	done
 	if [ -n "$(trinity_pids)" ]; then
 		echo "FAIL: trinity processes survive SIGKILL for 60 s:"
