@@ -24,8 +24,9 @@ extern unsigned int shmdev_max_uid_regions;
 /*
  * Protects the list of regions, the name table, every region's live,
  * linked, uid, gid and mode fields, and shmdev_stats.  Never held across
- * copy_{to,from}_user() or anything that takes mmap_lock: the last region
- * reference can be dropped from vm_ops->close() under mmap_lock.
+ * copy_{to,from}_user() or anything that takes mmap_lock, so that it never
+ * orders against mm locks; region references are dropped by file release
+ * and ioctls, never by vm_ops under mmap_lock.
  */
 extern struct mutex shmdev_lock;
 

@@ -7,7 +7,7 @@
 # passes when the suite fails for the expected reason; a suite that stays
 # green over its mutant is the failure.
 #
-#   leak-mapping         munmap keeps the region's reference     t_chaos
+#   leak-mapping         the last munmap keeps the region        t_chaos
 #   open-keeps-lock      OPEN returns with shmdev_lock held      t_load
 #   copy-in-overflow     ioctl structs copied at the caller's    t_ioctl_fuzz
 #                        size into the kernel's smaller struct

@@ -102,9 +102,12 @@
  * /proc/PID/map_files, or a region fd through /proc/PID/fd, gives EACCES
  * or ENXIO to everyone, root included; region fds cannot be truncated
  * (EINVAL) or fallocated.  A mapping grown by mremap(2) past the region
- * gives SIGBUS there.  mlock(2) works.  Region memory cannot be registered
- * with userfaultfd or as io_uring fixed buffers (they want shmem's own
- * mappings).
+ * gives SIGBUS there.  mlock(2) works.  As nobody owns the memory's inode,
+ * mincore(2) reports every page resident and MADV_PAGEOUT only ages pages,
+ * for every holder.  The mappings are not shmem's own: userfaultfd's
+ * missing and minor modes refuse them, and from 6.17 an mremap(2) that
+ * moves several of them at once gives EFAULT.  io_uring fixed buffers take
+ * them from 6.5 on, not on 6.1.
  */
 
 /* The misc device's name, as in /dev/shmlist. */
