@@ -3,8 +3,11 @@
  * shmdev: /proc/shmdev, the listing.  A counters line for the whole module,
  * a header line, then one line per live region of the reader's IPC
  * namespace.  Names of regions the reader could not open read-only show as
- * "?".
+ * "?".  The reader is whoever opened the file, as for /proc/sysvipc: its
+ * IPC namespace is taken at open and its credentials are the file's, so a
+ * privileged process handed the fd sees no more than the opener.
  */
+#include <linux/capability.h>
 #include <linux/ipc_namespace.h>
 #include <linux/nsproxy.h>
 #include <linux/pid.h>
@@ -13,22 +16,31 @@
 #include <linux/seq_file.h>
 #include <linux/time64.h>
 
+#include "compat.h"
 #include "shmdev.h"
 
 #define SHMDEV_PROC_NAME "shmdev"
+
+/* What the opener brings to the listing, fixed at open. */
+struct shmdev_seq_priv {
+	struct ipc_namespace *ns;	/* referenced */
+	bool ipc_owner;			/* CAP_IPC_OWNER over ns at open */
+};
 
 /*
  * The walk holds a reference on the region being shown, not shmdev_lock,
  * so that counting its huge pages stalls nobody.  Returns the first live
  * region of the reader's namespace after @prev, referenced when @get.
  */
-static struct shmdev_region *shmdev_seq_from(struct list_head *prev, bool get)
+static struct shmdev_region *shmdev_seq_from(struct seq_file *m,
+					     struct list_head *prev, bool get)
 {
 	struct shmdev_region *r = list_entry(prev, struct shmdev_region, node);
+	struct shmdev_seq_priv *priv = m->private;
 
 	lockdep_assert_held(&shmdev_lock);
 	list_for_each_entry_continue(r, &shmdev_regions, node) {
-		if (r->live && r->ns == current->nsproxy->ipc_ns) {
+		if (r->live && r->ns == priv->ns) {
 			if (get)
 				shmdev_region_get(r);
 			return r;
@@ -45,9 +57,9 @@ static void *shmdev_seq_start(struct seq_file *m, loff_t *pos)
 	if (!n)
 		return SEQ_START_TOKEN;
 	mutex_lock(&shmdev_lock);
-	r = shmdev_seq_from(&shmdev_regions, n == 1);
+	r = shmdev_seq_from(m, &shmdev_regions, n == 1);
 	while (r && --n)
-		r = shmdev_seq_from(&r->node, n == 1);
+		r = shmdev_seq_from(m, &r->node, n == 1);
 	mutex_unlock(&shmdev_lock);
 	return r;
 }
@@ -58,7 +70,7 @@ static void *shmdev_seq_next(struct seq_file *m, void *v, loff_t *pos)
 
 	++*pos;
 	mutex_lock(&shmdev_lock);
-	next = shmdev_seq_from(v == SEQ_START_TOKEN ? &shmdev_regions :
+	next = shmdev_seq_from(m, v == SEQ_START_TOKEN ? &shmdev_regions :
 			       &r->node, true);
 	mutex_unlock(&shmdev_lock);
 	if (v != SEQ_START_TOKEN)
@@ -74,6 +86,7 @@ static void shmdev_seq_stop(struct seq_file *m, void *v)
 
 static int shmdev_seq_show(struct seq_file *m, void *v)
 {
+	struct shmdev_seq_priv *priv = m->private;
 	struct user_namespace *uns = seq_user_ns(m);
 	struct shmdev_stats *s = &shmdev_stats;
 	struct shmdev_region *r = v;
@@ -95,7 +108,8 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 
 	mutex_lock(&shmdev_lock);
 	name = !r->name[0] ? "-" :
-	       shmdev_may_access(r, 4, false) ? r->name : "?";
+	       priv->ipc_owner || shmdev_mode_grants(r, 4, m->file->f_cred) ?
+	       r->name : "?";
 	uid = r->uid;
 	gid = r->gid;
 	mode = r->mode;
@@ -134,9 +148,38 @@ static const struct seq_operations shmdev_seq_ops = {
 	.show	= shmdev_seq_show,
 };
 
+static int shmdev_proc_open(struct inode *inode, struct file *file)
+{
+	struct ipc_namespace *ns = current->nsproxy->ipc_ns;
+	struct shmdev_seq_priv *priv;
+
+	priv = __seq_open_private(file, &shmdev_seq_ops, sizeof(*priv));
+	if (!priv)
+		return -ENOMEM;
+	priv->ns = get_ipc_ns(ns);
+	priv->ipc_owner = ns_capable_noaudit(ns->user_ns, CAP_IPC_OWNER);
+	return 0;
+}
+
+static int shmdev_proc_release(struct inode *inode, struct file *file)
+{
+	struct seq_file *m = file->private_data;
+	struct shmdev_seq_priv *priv = m->private;
+
+	shmdev_put_ipc_ns(priv->ns);
+	return seq_release_private(inode, file);
+}
+
+static const struct proc_ops shmdev_proc_ops = {
+	.proc_open	= shmdev_proc_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= shmdev_proc_release,
+};
+
 int shmdev_proc_init(void)
 {
-	if (!proc_create_seq(SHMDEV_PROC_NAME, 0444, NULL, &shmdev_seq_ops))
+	if (!proc_create(SHMDEV_PROC_NAME, 0444, NULL, &shmdev_proc_ops))
 		return -ENOMEM;
 	return 0;
 }

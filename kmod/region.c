@@ -13,6 +13,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/nsproxy.h>
+#include <linux/overflow.h>
 #include <linux/pid.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
@@ -77,18 +78,42 @@ static struct ipc_namespace *shmdev_current_ns(void)
 	return current->nsproxy->ipc_ns;
 }
 
-/* The ipcperms() model: owner or creator, then group, then other. */
-bool shmdev_may_access(const struct shmdev_region *r, int want, bool audit)
+/* in_group_p() for any credentials (groups_search() is not exported). */
+static bool shmdev_cred_in_group(const struct cred *cred, kgid_t gid)
 {
-	kuid_t euid = current_euid();
+	const struct group_info *gi = cred->group_info;
+	int i;
+
+	if (gid_eq(gid, cred->fsgid))
+		return true;
+	for (i = 0; gi && i < gi->ngroups; i++)
+		if (gid_eq(gid, gi->gid[i]))
+			return true;
+	return false;
+}
+
+/*
+ * The ipcperms() model without its capability: owner or creator, then
+ * group, then other, for @cred.
+ */
+bool shmdev_mode_grants(const struct shmdev_region *r, int want,
+			const struct cred *cred)
+{
 	int granted = r->mode;
 
 	lockdep_assert_held(&shmdev_lock);
-	if (uid_eq(euid, r->cuid) || uid_eq(euid, r->uid))
+	if (uid_eq(cred->euid, r->cuid) || uid_eq(cred->euid, r->uid))
 		granted >>= 6;
-	else if (in_group_p(r->cgid) || in_group_p(r->gid))
+	else if (shmdev_cred_in_group(cred, r->cgid) ||
+		 shmdev_cred_in_group(cred, r->gid))
 		granted >>= 3;
-	if (!(want & ~granted & 0007))
+	return !(want & ~granted & 0007);
+}
+
+/* ipcperms(): the mode for the caller, then CAP_IPC_OWNER. */
+bool shmdev_may_access(const struct shmdev_region *r, int want, bool audit)
+{
+	if (shmdev_mode_grants(r, want, current_cred()))
 		return true;
 	if (audit)
 		return ns_capable(r->ns->user_ns, CAP_IPC_OWNER);
@@ -110,26 +135,36 @@ static bool shmdev_over(u64 used, u64 add, u64 max)
 	return max && (used > max || add > max - used);
 }
 
-/* Check every limit for a new region of @size and reserve it. */
+/*
+ * Check every limit for a new region of @size and reserve it.  Sizes go
+ * up to 2^63, so every sum is checked: a total that would not fit in 64
+ * bits is over any limit, and with no limit set it is refused too, so
+ * that the counters stay true for a limit set later.
+ */
 static int shmdev_charge(struct shmdev_region *r)
 {
 	struct shmdev_stats *s = &shmdev_stats;
 	u64 max_uid = READ_ONCE(shmdev_max_uid_bytes);
 	u64 max_uid_regions = READ_ONCE(shmdev_max_uid_regions);
 	struct shmdev_region *o;
-	u64 uid_bytes = 0, uid_regions = 0;
+	u64 uid_bytes = 0, uid_regions = 0, total;
 
 	lockdep_assert_held(&shmdev_lock);
 	if (shmdev_over(s->cur_regions + s->pending_regions, 1,
 			READ_ONCE(shmdev_max_regions)))
 		return -ENOSPC;
-	if (shmdev_over(s->cur_bytes + s->pending_bytes, r->size,
+	if (check_add_overflow(s->cur_bytes, s->pending_bytes, &total) ||
+	    check_add_overflow(total, r->size, &total) ||
+	    shmdev_over(total - r->size, r->size,
 			READ_ONCE(shmdev_max_total_bytes)))
 		return -ENOSPC;
 	if (max_uid || max_uid_regions) {
 		list_for_each_entry(o, &shmdev_regions, node) {
 			if (uid_eq(o->cuid, r->cuid)) {
-				uid_bytes += o->size;
+				/* Saturates: U64_MAX is over any limit. */
+				if (check_add_overflow(uid_bytes, o->size,
+						       &uid_bytes))
+					uid_bytes = U64_MAX;
 				uid_regions++;
 			}
 		}

@@ -5,6 +5,7 @@
 #ifndef _SHMDEV_INTERNAL_H
 #define _SHMDEV_INTERNAL_H
 
+#include <linux/cred.h>
 #include <linux/fs.h>
 #include <linux/kref.h>
 #include <linux/list.h>
@@ -81,6 +82,8 @@ long shmdev_ioctl_open(void __user *uarg, size_t usize);
 long shmdev_ioctl_unlink(void __user *uarg, size_t usize);
 void shmdev_region_get(struct shmdev_region *r);
 void shmdev_region_put(struct shmdev_region *r);
+bool shmdev_mode_grants(const struct shmdev_region *r, int want,
+			const struct cred *cred);
 bool shmdev_may_access(const struct shmdev_region *r, int want, bool audit);
 
 /* main.c */

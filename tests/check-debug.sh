@@ -17,5 +17,5 @@ fi
 # trinity exits slowly on this kernel (its main process reads /proc/N/fd
 # for minutes after the end); t_trinity then kills it.
 SHMDEV_TEST_TIMEOUT=1200 GUEST_TIMEOUT=5400 \
-	SHMDEV_TRINITY_SECONDS=${SHMDEV_TRINITY_SECONDS:-120} \
+	SHMDEV_TRINITY_SECONDS=${SHMDEV_TRINITY_SECONDS:-180} \
 	exec tests/check-kernel.sh /usr/src/linux-source-6.12.tar.xz debug

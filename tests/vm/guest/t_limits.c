@@ -126,6 +126,46 @@ static void uid_regions(void)
 	set_param("max_uid_regions", 1024);
 }
 
+/*
+ * Sizes up to 2^63 must not wrap the byte counters.  With no limits,
+ * three regions of 2^62 bytes fit (nothing is allocated: the memory is
+ * reserved lazily) and a fourth, which would take the total to 2^64, is
+ * refused.  A limit set afterwards then sees the true total.
+ */
+static void huge_sums(void)
+{
+	const unsigned long long q = 1ULL << 62;
+	int fd[4], small, i;
+
+	set_param("max_uid_bytes", 0);
+	set_param("max_total_bytes", 0);
+	for (i = 0; i < 3; i++) {
+		fd[i] = kt_create(dev, NULL, q, 0, 0600);
+		kt_true(fd[i] >= 0);
+	}
+	fd[3] = kt_create(dev, NULL, q, 0, 0600);
+	kt_eq(fd[3], -ENOSPC);
+	kt_eq(kt_info(dev).cur_bytes, 3 * q);
+	/* A total limit of 2^63, set now: the 3 * 2^62 live are over it. */
+	set_param("max_total_bytes", 2 * q);
+	small = kt_create(dev, NULL, 4096, 0, 0600);
+	kt_eq(small, -ENOSPC);
+	if (small >= 0)
+		close(small);
+	set_param("max_total_bytes", 0);
+	/* The per-uid limit, set now, counts them too. */
+	set_param("max_uid_bytes", 2 * q);
+	small = kt_create(dev, NULL, 4096, 0, 0600);
+	kt_eq(small, -EDQUOT);
+	set_param("max_uid_bytes", 0);
+	for (i = 0; i < 4; i++)
+		if (fd[i] >= 0)
+			close(fd[i]);
+	if (small >= 0)
+		close(small);
+	kt_eq(kt_info(dev).cur_bytes, 0);
+}
+
 int main(void)
 {
 	struct shmdev_info info;
@@ -138,6 +178,7 @@ int main(void)
 	total_bytes();
 	uid_bytes();
 	uid_regions();
+	huge_sums();
 	kt_eq(kt_wait_listed(NULL, 0, 2000), 0);
 	info = kt_info(dev);
 	kt_eq(info.cur_bytes, 0);
