@@ -75,6 +75,25 @@ static inline void shmdev_put_ipc_ns(struct ipc_namespace *ns)
 #endif
 }
 
+/*
+ * References on an IPC namespace (SHMDEV_HAVE_NS_REF_READ): ns.count until
+ * 6.18 made it __ns_ref behind ns_ref_read().  Without CONFIG_IPC_NS there
+ * is only init_ipc_ns, which never dies.
+ */
+static inline unsigned int shmdev_ipc_ns_refs(struct ipc_namespace *ns)
+{
+#ifdef SHMDEV_HAVE_NS_REF_READ
+	return ns_ref_read(ns);
+#else
+	return refcount_read(&ns->ns.count);
+#endif
+}
+
+static inline bool shmdev_ipc_ns_is_init(const struct ipc_namespace *ns)
+{
+	return !IS_ENABLED(CONFIG_IPC_NS) || ns->ns.inum == PROC_IPC_INIT_INO;
+}
+
 #ifdef SHMDEV_HAVE_FC_MOUNT_LONGTERM
 /* 6.18 dropped vfs_parse_fs_string()'s length argument. */
 static inline int shmdev_parse_fs_string(struct fs_context *fc,

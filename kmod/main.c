@@ -190,6 +190,7 @@ out_unmount:
 static void __exit shmdev_exit(void)
 {
 	misc_deregister(&shmdev_misc);
+	shmdev_reap_stop();
 	shmdev_proc_exit();
 	kern_unmount(shmdev_mnt);
 }

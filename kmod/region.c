@@ -23,6 +23,7 @@
 #include <linux/stringhash.h>
 #include <linux/timekeeping.h>
 #include <linux/uaccess.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "shmdev.h"
@@ -221,6 +222,107 @@ static void shmdev_region_release(struct kref *ref)
 	shmdev_region_destroy(r);
 }
 
+/*
+ * PERSIST regions of a dead IPC namespace.  Each region holds one
+ * reference on its namespace.  When the regions' references are all the
+ * namespace has, no task is in it and no nsfs file or mount names it, so
+ * no one can reach its names again, nor take a new reference: then each of
+ * its PERSIST names is unlinked, as free_ipc_ns() removes a dying
+ * namespace's SysV segments.  A region still held by a fd or a mapping
+ * lives until those go; the namespace goes with the last region.
+ *
+ * Nothing tells a module that a namespace lost its last task, so a
+ * delayed work looks every SHMDEV_REAP_PERIOD while a PERSIST region of
+ * another namespace than the initial one exists, and CREATE looks before
+ * it reports a limit.  Races only ever make the namespace's count larger
+ * than the regions' (a region being created or destroyed holds a
+ * reference outside the list), which defers the reaping.
+ */
+#define SHMDEV_REAP_PERIOD	HZ
+
+static void shmdev_reap_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(shmdev_reap_work, shmdev_reap_work_fn);
+/* Marks regions whose namespace was counted in this pass. */
+static unsigned int shmdev_reap_pass;
+
+static bool shmdev_reapable(struct shmdev_region *r)
+{
+	return r->persist_ref && !shmdev_ipc_ns_is_init(r->ns);
+}
+
+/* Whether @ns has no references but the listed regions'. */
+static bool shmdev_ns_orphaned(struct ipc_namespace *ns, unsigned int pass)
+{
+	struct shmdev_region *o;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&shmdev_lock);
+	list_for_each_entry(o, &shmdev_regions, node) {
+		if (o->ns == ns) {
+			o->reap_pass = pass;
+			n++;
+		}
+	}
+	return shmdev_ipc_ns_refs(ns) == n;
+}
+
+/*
+ * Unlink the PERSIST names of every orphaned namespace.  @candidates tells
+ * whether reapable regions of live namespaces remain.  Returns how many
+ * names went.
+ */
+static unsigned int shmdev_reap(bool *candidates)
+{
+	struct shmdev_region *r, *victim;
+	unsigned int reaped = 0, pass;
+
+	for (;;) {
+		victim = NULL;
+		*candidates = false;
+		mutex_lock(&shmdev_lock);
+		pass = ++shmdev_reap_pass;
+		list_for_each_entry(r, &shmdev_regions, node) {
+			if (!shmdev_reapable(r) || r->reap_pass == pass)
+				continue;
+			if (shmdev_ns_orphaned(r->ns, pass)) {
+				victim = r;
+				break;
+			}
+			*candidates = true;
+		}
+		if (victim) {
+			hash_del(&victim->hnode);
+			victim->linked = false;
+			victim->persist_ref = false;
+		}
+		mutex_unlock(&shmdev_lock);
+		if (!victim)
+			return reaped;
+		shmdev_region_put(victim);
+		/*
+		 * The PERSIST reference's pin on the module.  Module exit
+		 * cancels this work and waits for it first.
+		 */
+		module_put(THIS_MODULE);
+		reaped++;
+	}
+}
+
+static void shmdev_reap_work_fn(struct work_struct *work)
+{
+	bool candidates;
+
+	shmdev_reap(&candidates);
+	if (candidates)
+		schedule_delayed_work(&shmdev_reap_work, SHMDEV_REAP_PERIOD);
+}
+
+/* Module exit: no region is left, and the work must not run again. */
+void shmdev_reap_stop(void)
+{
+	cancel_delayed_work_sync(&shmdev_reap_work);
+}
+
 void shmdev_region_get(struct shmdev_region *r)
 {
 	kref_get(&r->ref);
@@ -368,6 +470,8 @@ static void shmdev_publish(struct shmdev_region *r)
 		r->persist_ref = true;
 	}
 	mutex_unlock(&shmdev_lock);
+	if (shmdev_reapable(r))
+		schedule_delayed_work(&shmdev_reap_work, SHMDEV_REAP_PERIOD);
 }
 
 /*
@@ -496,6 +600,7 @@ long shmdev_ioctl_create(void __user *uarg, size_t usize)
 {
 	struct shmdev_region *r, *old;
 	struct shmdev_create c;
+	bool reaped = false, live_left;
 	u64 size, max;
 	int len, ret;
 
@@ -522,6 +627,7 @@ long shmdev_ioctl_create(void __user *uarg, size_t usize)
 	if (!r)
 		return -ENOMEM;
 
+retry:
 	mutex_lock(&shmdev_lock);
 	if (len) {
 		old = shmdev_name_lookup(r->ns, r->name);
@@ -534,6 +640,11 @@ long shmdev_ioctl_create(void __user *uarg, size_t usize)
 	ret = shmdev_charge(r);
 	if (ret) {
 		mutex_unlock(&shmdev_lock);
+		/* Stranded regions give their room back before a limit says no. */
+		if (!reaped && shmdev_reap(&live_left)) {
+			reaped = true;
+			goto retry;
+		}
 		goto out_destroy;
 	}
 	list_add_tail(&r->node, &shmdev_regions);

@@ -73,6 +73,7 @@ struct shmdev_region {
 	u64 ctime_ns;
 	atomic_t nfds;
 	atomic_t nmaps;
+	unsigned int reap_pass;		/* under shmdev_lock, see region.c */
 	char name[SHMDEV_NAME_SIZE];
 };
 
@@ -80,6 +81,7 @@ struct shmdev_region {
 long shmdev_ioctl_create(void __user *uarg, size_t usize);
 long shmdev_ioctl_open(void __user *uarg, size_t usize);
 long shmdev_ioctl_unlink(void __user *uarg, size_t usize);
+void shmdev_reap_stop(void);
 void shmdev_region_get(struct shmdev_region *r);
 void shmdev_region_put(struct shmdev_region *r);
 bool shmdev_mode_grants(const struct shmdev_region *r, int want,

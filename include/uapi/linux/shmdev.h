@@ -92,9 +92,12 @@
  * Module unload is refused while any region exists: rmmod(8) and
  * delete_module(2) with O_NONBLOCK get EAGAIN (EWOULDBLOCK).
  *
- * A PERSIST region whose IPC namespace has no process left (a container
- * that exited) can no longer be named, so it stays, and so does the
- * module: unlink persistent regions before their namespace goes away.
+ * A PERSIST name lives no longer than its IPC namespace: once no task is
+ * in the namespace and nothing else (an nsfs file or bind mount) holds it,
+ * the module unlinks the namespace's PERSIST names within about a second,
+ * as a dying namespace removes its System V segments.  A region still
+ * held by a fd or mapping (passed out of the namespace, say) lives until
+ * those go.  A namespace's regions hold it until then, not longer.
  *
  * Every mapping of a region is counted, including those fork(2) and
  * remap_file_pages(2) make of an existing one.  The memory cannot be

@@ -6,7 +6,8 @@
  * /proc/self/fd, an O_PATH reopen, remap_file_pages(2), mprotect(2),
  * ftruncate(2) and fallocate(2).  None may give a writable mapping to a
  * read-only holder, an uncounted mapping, a size or accounting change, or
- * a region freed while it is mapped.
+ * a region freed while it is mapped; nor may the kernel's "owner or
+ * writer" checks count a read-only holder as either.
  */
 #include <linux/capability.h>
 #include <sys/mman.h>
@@ -186,6 +187,55 @@ static void holder(int dev, int w, unsigned char *pw, uid_t uid)
 	close(r);
 }
 
+/*
+ * The kernel lets the owner of a file, or whoever may write it, see which
+ * of its pages are resident (mincore) and page them out (MADV_PAGEOUT).
+ * The region's inode has no owner and no mode bits, so a read-only holder
+ * passes neither test: mincore tells it every page is resident, though
+ * the writer touched only the first of two huge pages.
+ */
+static void readonly_learns_nothing(int dev)
+{
+	unsigned char vec[SIZE / 4096];
+	unsigned char *pw, *pr;
+	unsigned int i, resident = 0;
+	pid_t pid;
+	int w, r;
+
+	w = kt_create(dev, "sparse", SIZE, 0, 0644);
+	if (w < 0) {
+		kt_fail("CREATE sparse: %s", strerror(-w));
+		return;
+	}
+	pw = mmap(NULL, SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, w, 0);
+	if (pw == MAP_FAILED) {
+		kt_fail("mmap sparse: %s", strerror(errno));
+		close(w);
+		return;
+	}
+	pw[0] = 1;
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(ALICE) || setuid(ALICE))
+			_exit(2);
+		r = kt_open(dev, "sparse", 0);
+		pr = r < 0 ? MAP_FAILED :
+		     mmap(NULL, SIZE, PROT_READ, MAP_SHARED, r, 0);
+		if (pr == MAP_FAILED)
+			_exit(2);
+		kt_ok(madvise(pr, SIZE, MADV_PAGEOUT));
+		kt_ok(mincore(pr, SIZE, vec));
+		for (i = 0; i < sizeof(vec); i++)
+			resident += vec[i] & 1;
+		kt_eq(resident, sizeof(vec));
+		_exit(kt_failed);
+	}
+	kt_wait_child(pid, "read-only holder");
+	kt_eq(pw[0], 1);
+	munmap(pw, SIZE);
+	close(w);
+}
+
 int main(void)
 {
 	int dev = kt_open_dev();
@@ -228,6 +278,8 @@ int main(void)
 	kt_eq(pw[SIZE - 1], 0xab);
 	munmap(pw, SIZE);
 	kt_eq(kt_wait_listed("reopen", 0, 2000), 0);
+	readonly_learns_nothing(dev);
+	kt_eq(kt_wait_listed("sparse", 0, 2000), 0);
 	kt_balanced(dev, &before);
 	return kt_exit();
 }
