@@ -7,6 +7,7 @@
 #include <linux/build_bug.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/mount.h>
 #include <linux/string.h>
@@ -20,20 +21,28 @@ module_param_named(max_region_bytes, shmdev_max_region_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_region_bytes,
 		 "Largest region in bytes, 0 for no limit (default: 0)");
 
-unsigned long shmdev_max_total_bytes;
+/*
+ * The byte limits default to shares of RAM set at load (SHMDEV_LIMIT_AUTO
+ * until then): half for all regions, as tmpfs's default size and shmall
+ * bound what shared memory may pin, and a quarter for one uid, so that no
+ * single user takes it all.  0 still means no limit.
+ */
+#define SHMDEV_LIMIT_AUTO	ULONG_MAX
+
+unsigned long shmdev_max_total_bytes = SHMDEV_LIMIT_AUTO;
 module_param_named(max_total_bytes, shmdev_max_total_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_total_bytes,
-		 "Bytes of all live regions together, 0 for no limit (default: 0)");
+		 "Bytes of all live regions together, 0 for no limit (default: half of RAM)");
 
 unsigned int shmdev_max_regions = 4096;
 module_param_named(max_regions, shmdev_max_regions, uint, 0644);
 MODULE_PARM_DESC(max_regions,
 		 "Number of live regions, 0 for no limit (default: 4096)");
 
-unsigned long shmdev_max_uid_bytes;
+unsigned long shmdev_max_uid_bytes = SHMDEV_LIMIT_AUTO;
 module_param_named(max_uid_bytes, shmdev_max_uid_bytes, ulong, 0644);
 MODULE_PARM_DESC(max_uid_bytes,
-		 "Bytes of live regions created by one uid, 0 for no limit (default: 0)");
+		 "Bytes of live regions created by one uid, 0 for no limit (default: a quarter of RAM)");
 
 unsigned int shmdev_max_uid_regions = 1024;
 module_param_named(max_uid_regions, shmdev_max_uid_regions, uint, 0644);
@@ -153,9 +162,15 @@ static struct miscdevice shmdev_misc = {
 
 static int __init shmdev_init(void)
 {
+	unsigned long ram = totalram_pages() << PAGE_SHIFT;
 	/* Parsed in place by tmpfs. */
 	char opts[] = "huge=within_size";
 	int ret;
+
+	if (shmdev_max_total_bytes == SHMDEV_LIMIT_AUTO)
+		shmdev_max_total_bytes = ram / 2;
+	if (shmdev_max_uid_bytes == SHMDEV_LIMIT_AUTO)
+		shmdev_max_uid_bytes = ram / 4;
 
 	/*
 	 * Read-only, so that no path can change an inode's attributes or

@@ -137,6 +137,37 @@ static bool shmdev_over(u64 used, u64 add, u64 max)
 }
 
 /*
+ * The last 1/SHMDEV_RESERVE_SHARE of max_regions and max_total_bytes (at
+ * least one region) is kept for CAP_SYS_ADMIN and CAP_IPC_OWNER in the
+ * initial user namespace, so that an administrator can still create and
+ * clean up when many uids (a user's subordinate range, say) have filled
+ * the rest.
+ */
+#define SHMDEV_RESERVE_SHARE	16
+
+static u64 shmdev_unprivileged_max(u64 max)
+{
+	if (!max)
+		return 0;
+	return max - max_t(u64, max / SHMDEV_RESERVE_SHARE, 1);
+}
+
+static bool shmdev_privileged(void)
+{
+	return ns_capable_noaudit(&init_user_ns, CAP_SYS_ADMIN) ||
+	       ns_capable_noaudit(&init_user_ns, CAP_IPC_OWNER);
+}
+
+/* Over @max for everyone, or over the unprivileged share of it. */
+static bool shmdev_over_global(u64 used, u64 add, u64 max)
+{
+	if (shmdev_over(used, add, max))
+		return true;
+	return shmdev_over(used, add, shmdev_unprivileged_max(max)) &&
+	       !shmdev_privileged();
+}
+
+/*
  * Check every limit for a new region of @size and reserve it.  Sizes go
  * up to 2^63, so every sum is checked: a total that would not fit in 64
  * bits is over any limit, and with no limit set it is refused too, so
@@ -151,13 +182,13 @@ static int shmdev_charge(struct shmdev_region *r)
 	u64 uid_bytes = 0, uid_regions = 0, total;
 
 	lockdep_assert_held(&shmdev_lock);
-	if (shmdev_over(s->cur_regions + s->pending_regions, 1,
-			READ_ONCE(shmdev_max_regions)))
+	if (shmdev_over_global(s->cur_regions + s->pending_regions, 1,
+			       READ_ONCE(shmdev_max_regions)))
 		return -ENOSPC;
 	if (check_add_overflow(s->cur_bytes, s->pending_bytes, &total) ||
 	    check_add_overflow(total, r->size, &total) ||
-	    shmdev_over(total - r->size, r->size,
-			READ_ONCE(shmdev_max_total_bytes)))
+	    shmdev_over_global(total - r->size, r->size,
+			       READ_ONCE(shmdev_max_total_bytes)))
 		return -ENOSPC;
 	if (max_uid || max_uid_regions) {
 		list_for_each_entry(o, &shmdev_regions, node) {

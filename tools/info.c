@@ -151,6 +151,10 @@ static int do_info(int argc, char *argv[])
 	print_limit("max_regions", info.max_regions);
 	print_limit("max_uid_bytes", info.max_uid_bytes);
 	print_limit("max_uid_regions", info.max_uid_regions);
+	printf("  defaults: max_total_bytes half of RAM (as tmpfs), max_uid_bytes a\n"
+	       "  quarter of RAM, max_regions 4096, max_uid_regions 1024; the last\n"
+	       "  1/16 of max_regions and max_total_bytes is kept for root\n"
+	       "  (CAP_SYS_ADMIN or CAP_IPC_OWNER)\n");
 	printf("usage\n");
 	printf("  %-18s %" PRIu64 "\n", "regions", (uint64_t)info.cur_regions);
 	printf("  %-18s %" PRIu64 "\n", "bytes", (uint64_t)info.cur_bytes);

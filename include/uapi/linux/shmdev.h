@@ -81,8 +81,15 @@
  * -EFBIG; above max_total_bytes or max_regions, -ENOSPC; above
  * max_uid_bytes or max_uid_regions for the creating uid, -EDQUOT.  Per-uid
  * limits count what a uid created (ownership given away still counts
- * against the creator).  The memory is charged to
- * the memory cgroup of the process that faults or populates it.
+ * against the creator), by its kernel uid, across all namespaces.  The
+ * defaults: max_total_bytes half of RAM (as tmpfs's default size),
+ * max_uid_bytes a quarter of RAM, max_regions 4096, max_uid_regions 1024,
+ * max_region_bytes none.  The last 1/16 of max_regions and of
+ * max_total_bytes is kept for CAP_SYS_ADMIN or CAP_IPC_OWNER in the
+ * initial user namespace, so that root can still create and clean up
+ * after many uids filled the rest.  Totals that would not fit in 64 bits
+ * give -ENOSPC even without a limit.  The memory is charged to the memory
+ * cgroup of the process that faults or populates it.
  *
  * Listing: /proc/shmdev has a counters line then one line per region of
  * the reader's IPC namespace (see the file's first lines for the fields).

@@ -96,10 +96,12 @@ static void every_mode(void)
 /* bob exhausts his quota; alice is not touched. */
 static void quota(void)
 {
+	unsigned long long uid_bytes = 0;
 	pid_t pid;
 	int st, fd;
 
-	if (kt_write_param("max_uid_bytes", 64ull << 20) ||
+	if (kt_read_param("max_uid_bytes", &uid_bytes) ||
+	    kt_write_param("max_uid_bytes", 64ull << 20) ||
 	    kt_write_param("max_uid_regions", 16)) {
 		kt_fail("set the quota parameters");
 		return;
@@ -145,7 +147,7 @@ static void quota(void)
 	waitpid(pid, &st, 0);
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
 		kt_fail("bob's quota: step %d", WEXITSTATUS(st));
-	kt_write_param("max_uid_bytes", 0);
+	kt_write_param("max_uid_bytes", uid_bytes);
 	kt_write_param("max_uid_regions", 1024);
 }
 

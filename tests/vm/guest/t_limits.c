@@ -16,6 +16,30 @@ static void set_param(const char *name, unsigned long long v)
 		kt_fail("set %s=%llu", name, v);
 }
 
+static const char *const params[] = {
+	"max_region_bytes", "max_total_bytes", "max_regions",
+	"max_uid_bytes", "max_uid_regions",
+};
+static unsigned long long saved[5];
+
+/* The module's limits as loaded, put back at the end for the next test. */
+static void save_params(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 5; i++)
+		if (kt_read_param(params[i], &saved[i]))
+			kt_fail("read %s", params[i]);
+}
+
+static void restore_params(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < 5; i++)
+		set_param(params[i], saved[i]);
+}
+
 static void region_bytes(void)
 {
 	struct shmdev_info info;
@@ -173,12 +197,17 @@ int main(void)
 	dev = kt_open_dev();
 	if (geteuid() != 0)
 		kt_skip("needs root to set module parameters");
+	save_params();
+	/* The cases below start from no byte limits. */
+	set_param("max_total_bytes", 0);
+	set_param("max_uid_bytes", 0);
 	region_bytes();
 	regions();
 	total_bytes();
 	uid_bytes();
 	uid_regions();
 	huge_sums();
+	restore_params();
 	kt_eq(kt_wait_listed(NULL, 0, 2000), 0);
 	info = kt_info(dev);
 	kt_eq(info.cur_bytes, 0);
