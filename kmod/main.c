@@ -59,6 +59,7 @@ static_assert(sizeof(struct shmdev_info) == SHMDEV_INFO_SIZE_VER1);
 static_assert(sizeof(struct shmdev_create) == SHMDEV_CREATE_SIZE_VER0);
 static_assert(sizeof(struct shmdev_open) == SHMDEV_OPEN_SIZE_VER0);
 static_assert(sizeof(struct shmdev_unlink) == SHMDEV_UNLINK_SIZE_VER0);
+static_assert(sizeof(struct shmdev_remove) == SHMDEV_REMOVE_SIZE_VER0);
 static_assert(sizeof(struct shmdev_stat) == SHMDEV_STAT_SIZE_VER0);
 static_assert(sizeof(struct shmdev_set) == SHMDEV_SET_SIZE_VER0);
 
@@ -100,7 +101,7 @@ static long shmdev_get_info(void __user *uarg, size_t usize)
 	info.info_size = sizeof(info);
 	info.features = SHMDEV_FEAT_REGIONS | SHMDEV_FEAT_PERSIST |
 			SHMDEV_FEAT_POPULATE | SHMDEV_FEAT_HUGE |
-			SHMDEV_FEAT_LISTING;
+			SHMDEV_FEAT_LISTING | SHMDEV_FEAT_ADMIN;
 	info.max_region_bytes = READ_ONCE(shmdev_max_region_bytes);
 	info.max_total_bytes = READ_ONCE(shmdev_max_total_bytes);
 	info.max_regions = READ_ONCE(shmdev_max_regions);
@@ -142,6 +143,8 @@ static long shmdev_dev_ioctl(struct file *file, unsigned int cmd,
 		return shmdev_ioctl_open(uarg, _IOC_SIZE(cmd));
 	if (shmdev_cmd_is(cmd, SHMDEV_IOC_UNLINK))
 		return shmdev_ioctl_unlink(uarg, _IOC_SIZE(cmd));
+	if (shmdev_cmd_is(cmd, SHMDEV_IOC_REMOVE))
+		return shmdev_ioctl_remove(uarg, _IOC_SIZE(cmd));
 	return -ENOTTY;
 }
 

@@ -6,6 +6,7 @@
  * "?".  The reader is whoever opened the file, as for /proc/sysvipc: its
  * IPC namespace is taken at open and its credentials are the file's, so a
  * privileged process handed the fd sees no more than the opener.
+ * /proc/shmdev-all lists every namespace's regions for an administrator.
  */
 #include <linux/capability.h>
 #include <linux/ipc_namespace.h>
@@ -21,9 +22,11 @@
 
 #define SHMDEV_PROC_NAME "shmdev"
 
+#define SHMDEV_PROC_ALL_NAME "shmdev-all"
+
 /* What the opener brings to the listing, fixed at open. */
 struct shmdev_seq_priv {
-	struct ipc_namespace *ns;	/* referenced */
+	struct ipc_namespace *ns;	/* referenced; NULL: every namespace */
 	bool ipc_owner;			/* CAP_IPC_OWNER over ns at open */
 };
 
@@ -40,7 +43,7 @@ static struct shmdev_region *shmdev_seq_from(struct seq_file *m,
 
 	lockdep_assert_held(&shmdev_lock);
 	list_for_each_entry_continue(r, &shmdev_regions, node) {
-		if (r->live && r->ns == priv->ns) {
+		if (r->live && (!priv->ns || r->ns == priv->ns)) {
 			if (get)
 				shmdev_region_get(r);
 			return r;
@@ -102,7 +105,8 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 			   SHMDEV_VERSION_STRING, s->created, s->destroyed,
 			   s->cur_regions, s->cur_bytes, s->peak_bytes);
 		mutex_unlock(&shmdev_lock);
-		seq_puts(m, "# id name size uid gid cuid cgid mode nfds nmaps huge_bytes resident_bytes cpid ctime state\n");
+		seq_printf(m, "# id name size uid gid cuid cgid mode nfds nmaps huge_bytes resident_bytes cpid ctime state%s\n",
+			   priv->ns ? "" : " ipcns");
 		return 0;
 	}
 
@@ -137,7 +141,10 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 		seq_printf(m, "%spersist", sep);
 		sep = ",";
 	}
-	seq_printf(m, "%s\n", *sep ? "" : "-");
+	seq_puts(m, *sep ? "" : "-");
+	if (!priv->ns)
+		seq_printf(m, " %u", r->ns->ns.inum);
+	seq_putc(m, '\n');
 	return 0;
 }
 
@@ -161,12 +168,30 @@ static int shmdev_proc_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * /proc/shmdev-all: every region of every namespace, with the namespace,
+ * for CAP_SYS_ADMIN in the initial user namespace (names included).
+ */
+static int shmdev_proc_all_open(struct inode *inode, struct file *file)
+{
+	struct shmdev_seq_priv *priv;
+
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	priv = __seq_open_private(file, &shmdev_seq_ops, sizeof(*priv));
+	if (!priv)
+		return -ENOMEM;
+	priv->ipc_owner = true;
+	return 0;
+}
+
 static int shmdev_proc_release(struct inode *inode, struct file *file)
 {
 	struct seq_file *m = file->private_data;
 	struct shmdev_seq_priv *priv = m->private;
 
-	shmdev_put_ipc_ns(priv->ns);
+	if (priv->ns)
+		shmdev_put_ipc_ns(priv->ns);
 	return seq_release_private(inode, file);
 }
 
@@ -177,14 +202,27 @@ static const struct proc_ops shmdev_proc_ops = {
 	.proc_release	= shmdev_proc_release,
 };
 
+static const struct proc_ops shmdev_proc_all_ops = {
+	.proc_open	= shmdev_proc_all_open,
+	.proc_read	= seq_read,
+	.proc_lseek	= seq_lseek,
+	.proc_release	= shmdev_proc_release,
+};
+
 int shmdev_proc_init(void)
 {
 	if (!proc_create(SHMDEV_PROC_NAME, 0444, NULL, &shmdev_proc_ops))
 		return -ENOMEM;
+	if (!proc_create(SHMDEV_PROC_ALL_NAME, 0400, NULL,
+			 &shmdev_proc_all_ops)) {
+		remove_proc_entry(SHMDEV_PROC_NAME, NULL);
+		return -ENOMEM;
+	}
 	return 0;
 }
 
 void shmdev_proc_exit(void)
 {
+	remove_proc_entry(SHMDEV_PROC_ALL_NAME, NULL);
 	remove_proc_entry(SHMDEV_PROC_NAME, NULL);
 }

@@ -254,6 +254,32 @@ static void shmdev_region_release(struct kref *ref)
 }
 
 /*
+ * Take @r's name out of the table.  Returns whether the caller now owns
+ * the PERSIST reference, to give to shmdev_drop_persist() once unlocked.
+ */
+static bool shmdev_unname(struct shmdev_region *r)
+{
+	bool persist = r->persist_ref;
+
+	lockdep_assert_held(&shmdev_lock);
+	hash_del(&r->hnode);
+	r->linked = false;
+	r->persist_ref = false;
+	return persist;
+}
+
+/*
+ * Drop a PERSIST reference and its pin on the module.  The caller's
+ * /dev/shmlist fd, or module exit's wait for the reaper, keeps the module
+ * here until it returns.
+ */
+static void shmdev_drop_persist(struct shmdev_region *r)
+{
+	shmdev_region_put(r);
+	module_put(THIS_MODULE);
+}
+
+/*
  * PERSIST regions of a dead IPC namespace.  Each region holds one
  * reference on its namespace.  When the regions' references are all the
  * namespace has, no task is in it and no nsfs file or mount names it, so
@@ -321,20 +347,13 @@ static unsigned int shmdev_reap(bool *candidates)
 			}
 			*candidates = true;
 		}
-		if (victim) {
-			hash_del(&victim->hnode);
-			victim->linked = false;
-			victim->persist_ref = false;
-		}
+		if (victim)
+			shmdev_unname(victim);
 		mutex_unlock(&shmdev_lock);
 		if (!victim)
 			return reaped;
-		shmdev_region_put(victim);
-		/*
-		 * The PERSIST reference's pin on the module.  Module exit
-		 * cancels this work and waits for it first.
-		 */
-		module_put(THIS_MODULE);
+		/* Module exit cancels this work and waits for it first. */
+		shmdev_drop_persist(victim);
 		reaped++;
 	}
 }
@@ -772,17 +791,45 @@ long shmdev_ioctl_unlink(void __user *uarg, size_t usize)
 	} else if (!shmdev_may_control(r)) {
 		ret = -EPERM;
 	} else {
-		hash_del(&r->hnode);
-		r->linked = false;
-		drop = r->persist_ref;
-		r->persist_ref = false;
+		drop = shmdev_unname(r);
 		ret = 0;
 	}
 	mutex_unlock(&shmdev_lock);
-	if (drop) {
-		shmdev_region_put(r);
-		/* This ioctl's /dev/shmlist fd still pins the module. */
-		module_put(THIS_MODULE);
-	}
+	if (drop)
+		shmdev_drop_persist(r);
 	return ret;
+}
+
+/* An administrator's unlink of any namespace's region, by id. */
+long shmdev_ioctl_remove(void __user *uarg, size_t usize)
+{
+	struct shmdev_region *r, *found = NULL;
+	struct shmdev_remove rm;
+	bool drop = false;
+	int ret;
+
+	ret = shmdev_copy_in(&rm, sizeof(rm), SHMDEV_REMOVE_SIZE_VER0,
+			     uarg, usize);
+	if (ret)
+		return ret;
+	if (rm.flags || rm.pad || memchr_inv(rm.reserved, 0, sizeof(rm.reserved)))
+		return -EINVAL;
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+
+	mutex_lock(&shmdev_lock);
+	list_for_each_entry(r, &shmdev_regions, node) {
+		if (r->id == rm.id && r->live && r->linked) {
+			found = r;
+			break;
+		}
+	}
+	if (found)
+		drop = shmdev_unname(found);
+	mutex_unlock(&shmdev_lock);
+	if (!found)
+		return -ENOENT;
+	if (drop)
+		shmdev_drop_persist(found);
+	return 0;
 }

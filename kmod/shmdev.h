@@ -81,6 +81,7 @@ struct shmdev_region {
 long shmdev_ioctl_create(void __user *uarg, size_t usize);
 long shmdev_ioctl_open(void __user *uarg, size_t usize);
 long shmdev_ioctl_unlink(void __user *uarg, size_t usize);
+long shmdev_ioctl_remove(void __user *uarg, size_t usize);
 void shmdev_reap_stop(void);
 void shmdev_region_get(struct shmdev_region *r);
 void shmdev_region_put(struct shmdev_region *r);

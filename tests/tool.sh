@@ -54,10 +54,18 @@ expect create-bad-size 1 "could not parse size '1Q'" -- create x 1Q --persist
 expect create-bad-mode 1 "could not parse mode '999'" -- create x 1M --persist --mode 999
 expect rm-no-name 1 "Usage: shmdev rm" -- rm
 expect stat-no-name 1 "Usage: shmdev stat" -- stat
+expect rm-id-none 1 "Usage: shmdev rm" -- rm --id
+expect rm-id-text 1 "could not parse region id 'abc'" -- rm --id abc
+expect rm-id-negative 1 "could not parse region id '-3'" -- rm --id -- -3
+expect rm-id-trailing 1 "could not parse region id '12x'" -- rm --id 12x
+expect rm-id-overflow 1 "could not parse region id '99999999999999999999'" -- rm --id 99999999999999999999
+expect ls-extra-arg 1 "Usage: shmdev ls" -- ls --all extra
 if [ ! -e /dev/shmlist ]; then
 	expect info-no-module 1 "could not open /dev/shmlist" -- info
 	expect info-how-to 1 "install it with DKMS|load it with: modprobe shmdev" -- info
 	expect ls-no-module 1 "could not read /proc/shmdev" -- ls
+	expect ls-all-no-module 1 "could not read /proc/shmdev-all" -- ls --all
+	expect rm-id-no-module 1 "could not open /dev/shmlist" -- rm --id 1
 	expect bench-shmlist-missing 1 "could not use the shmlist path" -- bench --paths shmlist
 fi
 

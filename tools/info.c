@@ -37,6 +37,7 @@ static const struct {
 	{ SHMDEV_FEAT_POPULATE, "populate" },
 	{ SHMDEV_FEAT_HUGE, "huge" },
 	{ SHMDEV_FEAT_LISTING, "listing" },
+	{ SHMDEV_FEAT_ADMIN, "admin" },
 };
 
 /* 1 loaded, 0 installed but not loaded, -1 not installed, -2 unknown. */

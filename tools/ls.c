@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * shmdev ls: every region of this IPC namespace, like ipcs -m, from the
- * module's /proc/shmdev.
+ * module's /proc/shmdev; with --all, of every namespace, from
+ * /proc/shmdev-all (for an administrator).
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,15 +17,19 @@
 #include "shmdev-tool.h"
 
 #define PROC_LISTING "/proc/shmdev"
+#define PROC_LISTING_ALL "/proc/shmdev-all"
 
 static void help(FILE *out)
 {
-	fprintf(out, "Usage: shmdev ls [--bytes]\n\n"
+	fprintf(out, "Usage: shmdev ls [--bytes] [--all]\n\n"
 		"List every region of this IPC namespace: id, name, size, owner,\n"
 		"mode, open files, mappings, bytes mapped with 2 MiB pages,\n"
 		"creator pid and age; then the module's counters.  Names of\n"
 		"regions you cannot open show as \"?\".\n\n"
-		"  -b, --bytes   sizes in bytes, not K/M/G\n");
+		"  -b, --bytes   sizes in bytes, not K/M/G\n"
+		"  -a, --all     every IPC namespace's regions, with the namespace\n"
+		"                (its inode, as in /proc/PID/ns/ipc); needs\n"
+		"                CAP_SYS_ADMIN.  Remove one with shmdev rm --id\n");
 }
 
 static void user_name(unsigned int uid, char *buf, size_t len)
@@ -83,6 +88,7 @@ static int do_ls(int argc, char *argv[])
 {
 	static const struct option opts[] = {
 		{ "bytes", no_argument, NULL, 'b' },
+		{ "all", no_argument, NULL, 'a' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -91,12 +97,18 @@ static int do_ls(int argc, char *argv[])
 	unsigned int uid, gid, cuid, cgid, mode, nfds, nmaps;
 	char line[1024], name[SHMDEV_NAME_SIZE + 1], state[64], owner[32],
 	     group[32], sz[32], hg[32], ag[32], cr[32];
+	const char *listing = PROC_LISTING;
+	unsigned int ipcns = 0;
 	long long cpid, ctime_s;
-	int c, bytes = 0, n = 0;
+	int c, bytes = 0, all = 0, n = 0;
 	FILE *f;
 
-	while ((c = getopt_long(argc, argv, "bh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "abh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'a':
+			all = 1;
+			listing = PROC_LISTING_ALL;
+			break;
 		case 'b':
 			bytes = 1;
 			break;
@@ -112,12 +124,16 @@ static int do_ls(int argc, char *argv[])
 		help(stderr);
 		return EXIT_FAILURE;
 	}
-	f = fopen(PROC_LISTING, "re");
+	f = fopen(listing, "re");
 	if (!f) {
-		tool_err(-errno, "read %s (is the module loaded? modprobe shmdev)",
-			 PROC_LISTING);
+		tool_err(-errno, errno == EACCES || errno == EPERM ?
+			 "read %s (it needs CAP_SYS_ADMIN)" :
+			 "read %s (is the module loaded? modprobe shmdev)",
+			 listing);
 		return EXIT_FAILURE;
 	}
+	if (all)
+		printf("%-10s ", "IPCNS");
 	printf("%-6s %-20s %8s %-10s %-10s %4s %4s %4s %8s %8s %5s %s\n",
 	       "ID", "NAME", "SIZE", "OWNER", "GROUP", "MODE", "FDS", "MAPS",
 	       "HUGE", "CREATOR", "AGE", "STATE");
@@ -127,10 +143,10 @@ static int do_ls(int argc, char *argv[])
 			       &created, &destroyed, &regions, &bytes_total, &peak);
 			continue;
 		}
-		if (sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s",
+		if (sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s %u",
 			   &id, name, &size, &uid, &gid, &cuid, &cgid, &mode,
 			   &nfds, &nmaps, &huge, &resident, &cpid, &ctime_s,
-			   state) != 15)
+			   state, &ipcns) != 15 + all)
 			continue;
 		user_name(uid, owner, sizeof(owner));
 		group_name(gid, group, sizeof(group));
@@ -138,6 +154,8 @@ static int do_ls(int argc, char *argv[])
 		size_str(huge, bytes, hg, sizeof(hg));
 		age((long long)time(NULL) - ctime_s, ag, sizeof(ag));
 		snprintf(cr, sizeof(cr), "%lld", cpid);
+		if (all)
+			printf("%-10u ", ipcns);
 		printf("%-6llu %-20s %8s %-10s %-10s %04o %4u %4u %8s %8s %5s %s\n",
 		       id, name, sz, owner, group, mode, nfds, nmaps, hg, cr, ag,
 		       state);

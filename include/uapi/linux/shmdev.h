@@ -104,7 +104,9 @@
  * the module unlinks the namespace's PERSIST names within about a second,
  * as a dying namespace removes its System V segments.  A region still
  * held by a fd or mapping (passed out of the namespace, say) lives until
- * those go.  A namespace's regions hold it until then, not longer.
+ * those go.  A namespace's regions hold it until then, not longer.  An
+ * administrator sees every namespace's regions in /proc/shmdev-all and
+ * removes any with SHMDEV_IOC_REMOVE, for what a live namespace keeps.
  *
  * Every mapping of a region is counted, including those fork(2) and
  * remap_file_pages(2) make of an existing one.  The memory cannot be
@@ -180,6 +182,7 @@ struct shmdev_info {
 #define SHMDEV_FEAT_POPULATE	(1ULL << 2)	/* SHMDEV_CREATE_POPULATE */
 #define SHMDEV_FEAT_HUGE	(1ULL << 3)	/* 2 MiB pages where available */
 #define SHMDEV_FEAT_LISTING	(1ULL << 4)	/* /proc/shmdev */
+#define SHMDEV_FEAT_ADMIN	(1ULL << 5)	/* REMOVE, /proc/shmdev-all */
 
 #define SHMDEV_NAME_SIZE	256
 #define SHMDEV_NAME_MAX		(SHMDEV_NAME_SIZE - 1)
@@ -282,6 +285,34 @@ struct shmdev_unlink {
 #define SHMDEV_UNLINK_SIZE_VER0	296
 
 #define SHMDEV_IOC_UNLINK	_IOW(SHMDEV_IOC_MAGIC, 0x03, struct shmdev_unlink)
+
+/*
+ * struct shmdev_remove - SHMDEV_IOC_REMOVE on /dev/shmlist
+ * @id:		in: a region's id, as /proc/shmdev-all shows it
+ * @flags:	in: must be 0
+ * @pad:	in: must be 0
+ * @reserved:	in: must be 0
+ *
+ * For an administrator (CAP_SYS_ADMIN in the initial user namespace): the
+ * region's name is removed, whatever its IPC namespace, as UNLINK would
+ * in that namespace; the memory goes with its last user.  With
+ * /proc/shmdev-all (mode 0400, the same capability to open), which lists
+ * every region of every namespace with the namespace's inode number
+ * (as in /proc/PID/ns/ipc), it lets an administrator see and clean up
+ * what containers left.
+ * Errors: -EINVAL, -EPERM (no CAP_SYS_ADMIN), -ENOENT (no live region
+ * with that id has a name), -EFAULT.
+ */
+struct shmdev_remove {
+	__u64 id;
+	__u32 flags;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+#define SHMDEV_REMOVE_SIZE_VER0	48
+
+#define SHMDEV_IOC_REMOVE	_IOW(SHMDEV_IOC_MAGIC, 0x04, struct shmdev_remove)
 
 /*
  * struct shmdev_stat - SHMDEV_IOC_STAT on a region fd

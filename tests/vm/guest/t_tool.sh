@@ -44,7 +44,15 @@ check "stat missing" 1 "could not open region nosuch: No such file or directory"
 check "stat denied" 1 "could not open region tooltest: Permission denied" su -s /bin/sh bob -c "$S stat tooltest"
 check "rm denied" 1 "could not remove region tooltest: Operation not permitted" su -s /bin/sh bob -c "$S rm tooltest"
 check "ls hides name" 0 " \? +3M " su -s /bin/sh bob -c "$S ls"
-check "rm" 0 "" "$S" rm tooltest pop
+# An administrator sees every namespace's regions and removes by id.
+ns=$(readlink /proc/self/ns/ipc | tr -dc 0-9)
+check "ls all" 0 "^$ns +[0-9]+ +tooltest +3M " "$S" ls --all
+check "ls all denied" 1 "could not read /proc/shmdev-all \(it needs CAP_SYS_ADMIN\)" su -s /bin/sh bob -c "$S ls --all"
+id=$("$S" ls --all | awk '$3 == "pop" {print $2}')
+check "rm id denied" 1 "could not remove region id $id: Operation not permitted" su -s /bin/sh bob -c "$S rm --id $id"
+check "rm id" 0 "" "$S" rm --id "$id"
+check "rm id again" 1 "could not remove region id $id: No such file or directory" "$S" rm --id "$id"
+check "rm" 0 "" "$S" rm tooltest
 check "rm again" 1 "could not remove region tooltest: No such file or directory" "$S" rm tooltest
 check "ls empty" 0 "^0 listed; module: 0 regions" "$S" ls
 
