@@ -287,6 +287,26 @@ static inline long kt_send_fd(int sock, int fd, int flags)
 	return sendmsg(sock, &msg, flags);
 }
 
+/* Receive one fd sent by kt_send_fd() over @sock; the fd or -1. */
+static inline int kt_recv_fd(int sock)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))], byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd = -1;
+
+	if (recvmsg(sock, &msg, 0) != 1)
+		return -1;
+	cm = CMSG_FIRSTHDR(&msg);
+	if (cm && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
 /* The module's counters now match @a: nothing live beyond, all destroyed. */
 static inline void kt_balanced(int dev, const struct shmdev_info *a)
 {

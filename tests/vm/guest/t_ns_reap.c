@@ -53,25 +53,6 @@ static void strander(int dev, int n, int sock, int stay)
 	_exit(0);
 }
 
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd = -1;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 /* Wait up to @ms for cur_regions to be @want; returns what it was. */
 static unsigned long long wait_regions(int dev, unsigned long long want,
 				       int ms)
@@ -115,7 +96,7 @@ int main(void)
 		strander(dev, 2, sv[1], 0);
 	}
 	close(sv[1]);
-	fd = recv_fd(sv[0]);
+	fd = kt_recv_fd(sv[0]);
 	close(sv[0]);
 	kt_wait_child(pid, "strander with a fd out");
 	kt_true(fd >= 0);
@@ -136,7 +117,7 @@ int main(void)
 		strander(dev, 1, sv[1], 1);
 	}
 	close(sv[1]);
-	fd = recv_fd(sv[0]);
+	fd = kt_recv_fd(sv[0]);
 	if (fd >= 0)
 		close(fd);
 	if (read(sv[0], &c, 1) != 1)

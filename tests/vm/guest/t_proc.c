@@ -5,31 +5,11 @@
  * namespace which regions, whoever reads the fd later.
  */
 #include <sched.h>
-#include <sys/uio.h>
 #include <grp.h>
 
 #include "kt.h"
 
 #define ALICE	1001
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))], byte;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	struct msghdr msg = {
-		.msg_iov = &iov, .msg_iovlen = 1,
-		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
-	};
-	struct cmsghdr *cm;
-	int fd = -1;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
 
 /* The name field /proc/shmdev, read through @fd, shows for region @id. */
 static int name_of(int fd, unsigned long long id, char *out, size_t len)
@@ -92,7 +72,7 @@ static int handed(uid_t uid, int newns, int dev, pid_t *pid, int *sock)
 	}
 	close(sv[1]);
 	*sock = sv[0];
-	fd = recv_fd(sv[0]);
+	fd = kt_recv_fd(sv[0]);
 	if (fd < 0)
 		kt_fail("no /proc/shmdev fd from the child");
 	return fd;
