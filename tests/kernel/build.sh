@@ -49,10 +49,22 @@ else
 fi
 [ -f "$src/Makefile" ] && [ -d "$src/kernel" ] ||
 	{ echo "shmdev: $src is not a Linux source tree" >&2; exit 1; }
-# An O= build needs a clean source tree.
+# An O= build needs a clean source tree.  A tree configured or built in
+# place is copied into the cache (without its build output) and cleaned
+# there, so that it is still never written to.
 if [ -f "$src/.config" ] || [ -d "$src/include/config" ]; then
-	echo "shmdev: $src has been configured in place; run 'make mrproper' there first" >&2
-	exit 1
+	copy=$cache/src-$(echo "$src" | sha256sum | cut -c1-12)-clean
+	if [ ! -f "$copy/.shmdev-copied" ]; then
+		echo "$src is configured in place: copying it to $copy" >&2
+		rm -rf "$copy"
+		mkdir -p "$copy"
+		tar -C "$src" --exclude=.git --exclude='*.o' --exclude='*.ko' \
+			--exclude='*.cmd' --exclude='*.a' -cf - . | tar -C "$copy" -xf - &&
+			make -s -C "$copy" mrproper ||
+			{ echo "shmdev: could not copy and clean $src" >&2; exit 1; }
+		touch "$copy/.shmdev-copied"
+	fi
+	src=$copy
 fi
 
 kv=$(make -s -C "$src" kernelversion)
