@@ -18,29 +18,6 @@
 
 static int dev;
 
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct msghdr msg = { 0 };
-	struct cmsghdr *cm;
-	struct iovec iov;
-	char byte;
-	int fd = -1;
-
-	iov.iov_base = &byte;
-	iov.iov_len = 1;
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf;
-	msg.msg_controllen = sizeof(cbuf);
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	cm = CMSG_FIRSTHDR(&msg);
-	if (cm && cm->cmsg_type == SCM_RIGHTS)
-		memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	return fd;
-}
-
 static void *map(int fd, size_t len, int prot)
 {
 	void *p = mmap(NULL, len, prot, MAP_SHARED, fd, 0);
@@ -185,7 +162,7 @@ static void scm_rights(void)
 		int rfd;
 
 		close(sv[0]);
-		rfd = recv_fd(sv[1]);
+		rfd = kt_recv_fd(sv[1]);
 		if (rfd < 0)
 			_exit(2);
 		q = mmap(NULL, MiB, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
