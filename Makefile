@@ -7,6 +7,7 @@
 #   make shmdev     only shmdev.ko (what dkms.conf calls)
 #   make check      everything tested: host, lints, DKMS, QEMU guest
 #   make check-host the kernel tests against the module loaded on this machine
+#   make deb        the Debian packages, in build/deb/
 #   make install    library, headers, pkg-config, tool, udev rule (DESTDIR, PREFIX)
 
 VERSION := $(shell sed -n 's/^\#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' include/uapi/linux/shmdev.h)
@@ -56,7 +57,7 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
 SONAME := libshmdev.so.$(SOMAJOR)
 
 .PHONY: all shmdev lib tool tests check check-host bench install uninstall fuzz \
-	reliability check-debug check-kernel mutants \
+	reliability check-debug check-kernel mutants deb \
 	clean sparse FORCE
 
 all: shmdev lib tool
@@ -175,6 +176,10 @@ bench:
 	@tests/deps.sh
 	@$(MAKE) -s all
 	@tools/run-bench.sh
+
+# dpkg-buildpackage -us -uc -b on a copy of the tree, then lintian.
+deb:
+	@tools/make-deb.sh
 
 install: lib tool $(B)/libshmdev.pc
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR)/linux \

@@ -3,7 +3,8 @@
 #
 # make check: the one test command.  Installs what it needs (as root), builds
 # with -Werror, lints, runs the unit tests (plain and under ASan/UBSan),
-# builds and installs the module with DKMS, boots it in a QEMU guest, runs
+# builds and installs the module with DKMS by hand and as the Debian
+# packages (tests/deb.sh, installed and purged), boots it in a QEMU guest, runs
 # the kernel tests there and proves the harness catches faults and each
 # reliability suite its mutant (tests/mutants.sh).  Ends with
 # "N passed, N failed, N skipped".
@@ -93,6 +94,9 @@ else
 fi
 phase lint tests/lint.sh "$R" $(for k in $KVERS; do echo "/lib/modules/$k/build"; done)
 phase install tests/install.sh "$R"
+# The Debian packages, installed and purged on this machine; the guest
+# suite below boots the module that the shmdev-dkms package built.
+phase deb tests/deb.sh "$C/deb" "$R" $KVERS
 phase unit tests/unit.sh "$R"
 phase tool tests/tool.sh "$R"
 phase python tests/python.sh "$R"
@@ -113,6 +117,10 @@ for GUEST_KVER in $KVERS; do
 		continue
 	fi
 	export MODTREE=$(pwd)/$C/dkms-$GUEST_KVER/inst
+	if ls "$C/deb/inst/$GUEST_KVER/updates/dkms/"shmdev.ko* > /dev/null 2>&1; then
+		MODTREE=$(pwd)/$C/deb/inst
+		res PASS "guest/module" "booting the module that the shmdev-dkms package built"
+	fi
 	phase "guest-$short" tests/vm/run-guest.sh "$work" "$R"
 	grep -h '64 MiB touched' "$work/tests.log" | sed "s/^/huge pages on $GUEST_KVER: /" >> "$C/huge.txt"
 	# Each kernel's results carry its release.

@@ -76,10 +76,25 @@ hv=$(sed -n 's/^#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' include/
 dv=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)
 tv=$("$B/shmdev" --version 2>/dev/null | awk '{print $2}')
 pv=$(sed -n 's/^Version: //p' "$B/libshmdev.pc" 2>/dev/null)
-if [ -n "$hv" ] && [ "$hv" = "$dv" ] && [ "$hv" = "$tv" ] && [ "$hv" = "$pv" ]; then
-	res PASS lint/version "header, dkms.conf, tool and pkg-config all say $hv"
+# The Debian version's upstream part (no Debian revision for a native package).
+cv=$(dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
+cv=${cv%-*}
+if [ -n "$hv" ] && [ "$hv" = "$dv" ] && [ "$hv" = "$tv" ] && [ "$hv" = "$pv" ] &&
+   [ "$hv" = "$cv" ]; then
+	res PASS lint/version "header, dkms.conf, tool, pkg-config and debian/changelog all say $hv"
 else
-	res FAIL lint/version "header '$hv', dkms.conf '$dv', tool '$tv', pkg-config '$pv'"
+	res FAIL lint/version "header '$hv', dkms.conf '$dv', tool '$tv', pkg-config '$pv', debian/changelog '$cv'"
+fi
+
+# The Debian symbols file lists exactly the version script's symbols, each
+# under its node (dpkg-gensymbols -c4 then checks the built library).
+from_map=$(awk '/^[A-Z_0-9.]+ *\{/ {node = $1} /^\t[a-z_0-9]+;/ {gsub(/[\t;]/, ""); print $0 "@" node}' \
+	libshmdev/libshmdev.sym | sort)
+from_deb=$(awk '/^ [a-z_0-9]+@/ {print $1}' debian/libshmdev0.symbols | sort)
+if [ -n "$from_map" ] && [ "$from_map" = "$from_deb" ]; then
+	res PASS lint/symbols "debian/libshmdev0.symbols matches libshmdev.sym ($(echo "$from_map" | wc -l) symbols)"
+else
+	res FAIL lint/symbols "debian/libshmdev0.symbols and libshmdev.sym differ: $(diff <(echo "$from_map") <(echo "$from_deb") | grep '^[<>]' | head -n 3 | tr '\n' ' ')"
 fi
 
 # SPDX line first (second after a #! line) in every source file.
