@@ -2,16 +2,23 @@
 /*
  * libshmdev: a pool of worker processes applying a function to a typed
  * list by chunks.  Workers are forked once; each job goes out and comes
- * back through a small control block in shared memory with futex wait and
- * wake (no pipes).  A worker that dies fails the job with -ECHILD instead
- * of hanging it.
+ * back through a small control block in shared memory (no pipes): waiters
+ * spin on it for a while (the wait policy below) and then sleep on a
+ * futex, and a futex wake is made only when someone may sleep.  With
+ * SHMDEV_POOL_CALLER_RUNS the caller runs a share of each job itself, as
+ * OpenMP's master thread does, instead of waiting idle.  A worker that
+ * dies fails the job with -ECHILD instead of hanging it: the caller
+ * checks its workers every POOL_LIVENESS_NS while it waits, spinning or
+ * asleep.
  */
 #include <errno.h>
 #include <sched.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
@@ -27,17 +34,36 @@
 #define POOL_ARG_MAX		256
 /* How often a waiting caller checks that its workers are alive. */
 #define POOL_LIVENESS_NS	(20 * 1000 * 1000)
-/* Spins before sleeping on a futex: a short job is back before that. */
-#define POOL_SPINS		64
-#define POOL_YIELDS		256
+/*
+ * The auto wait policy (after libgomp's OMP_WAIT_POLICY): a worker that
+ * finished a job spins for the next one about twice the recent gap between
+ * jobs, at least POOL_SPIN_MIN_NS and at most POOL_SPIN_MAX_NS, then
+ * sleeps on the futex; when the gaps are longer than that, it spins only
+ * POOL_SPIN_MIN_NS.  So jobs that follow each other closely never pay a
+ * wake-up, one late job costs a wake-up rather than a CPU, and a pool whose
+ * jobs have stopped burns at most POOL_SPIN_MAX_NS of CPU.  With more
+ * processes than CPUs, spinning would take the CPU from the process being
+ * waited for: everyone spins POOL_SPIN_SHARED_NS only.
+ */
+#define POOL_SPIN_MIN_NS	(50 * 1000)
+#define POOL_SPIN_MAX_NS	(1000 * 1000)
+#define POOL_SPIN_SHARED_NS	(2 * 1000)
+#define POOL_SPIN_FOREVER	INT64_MAX
+#define POOL_CACHELINE		64
 
-/* The control block, shared by the caller and its workers. */
+enum pool_wait { POOL_WAIT_AUTO, POOL_WAIT_ACTIVE, POOL_WAIT_PASSIVE };
+
+/*
+ * The control block, shared by the caller and its workers.  What the
+ * caller writes per job, what workers count on and what all of them claim
+ * sit on separate cache lines, so that a spinning waiter's line moves only
+ * when its value changes.
+ */
 struct pool_ctl {
 	uint32_t seq;		/* futex: bumped by the caller per job */
-	uint32_t done;		/* futex: workers finished with the job */
+	uint32_t seq_sleepers;	/* workers that may be asleep on seq */
 	uint32_t stop;		/* workers exit at the next seq */
-	uint32_t nworkers;
-	uint64_t next_chunk;	/* dynamic claiming */
+	uint32_t nparts;	/* workers, plus the caller if it runs a share */
 	/* The job, written before seq is released. */
 	shmdev_apply_fn fn;
 	uint64_t first;
@@ -46,6 +72,11 @@ struct pool_ctl {
 	uint64_t flags;
 	uint64_t arg_len;
 	unsigned char arg[POOL_ARG_MAX];
+	uint32_t done __attribute__((aligned(POOL_CACHELINE)));
+				/* futex: workers finished with the job */
+	uint32_t done_sleeping;	/* the caller may be asleep on done */
+	uint64_t next_chunk __attribute__((aligned(POOL_CACHELINE)));
+				/* dynamic claiming */
 };
 
 struct shmdev_pool {
@@ -53,20 +84,37 @@ struct shmdev_pool {
 	struct shmdev_list *list;
 	unsigned int nworkers;
 	unsigned int flags;
+	enum pool_wait wait;
+	int oversubscribed;	/* more processes than CPUs to run them */
 	int broken;		/* a worker died: no more jobs */
 	pid_t owner;		/* the process that forked the workers */
+	unsigned long owner_gen;	/* fork_generation there */
 	pid_t pids[];
 };
+
+/*
+ * Bumped in the child of every fork(): a pool runs jobs only in the process
+ * that created it, and comparing this costs nothing per job, where
+ * getpid() is a system call (glibc stopped caching the pid in 2.25) that
+ * would cost more than dispatching a small job.
+ */
+static unsigned long fork_generation;
+static pthread_once_t fork_hook_once = PTHREAD_ONCE_INIT;
+
+static void fork_child(void)
+{
+	fork_generation++;
+}
+
+static void fork_hook(void)
+{
+	pthread_atfork(NULL, NULL, fork_child);
+}
 
 static long futex(uint32_t *addr, int op, uint32_t val,
 		  const struct timespec *ts)
 {
 	return syscall(SYS_futex, addr, op, val, ts, NULL, 0);
-}
-
-static void futex_wake_all(uint32_t *addr)
-{
-	futex(addr, FUTEX_WAKE, INT32_MAX, NULL);
 }
 
 static void cpu_relax(void)
@@ -76,28 +124,82 @@ static void cpu_relax(void)
 #endif
 }
 
-/*
- * Wait until *@addr differs from @val: spin briefly, then yield the CPU a
- * few times (back-to-back jobs arrive within microseconds, and a yield
- * lets a worker that needs this CPU run), then sleep on the futex.
- */
-static int wait_change(uint32_t *addr, uint32_t val, const struct timespec *ts)
+static int64_t now_ns(void)
 {
-	int i;
+	struct timespec ts;
 
-	for (i = 0; i < POOL_SPINS; i++) {
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * Wait until *@addr differs from @val: spin for @spin_ns (checking the
+ * clock every 64 pauses), then sleep on the futex until woken or @ts_ns
+ * passes (0: no limit).  A spin that outlasts @ts_ns returns too, so that
+ * the caller checks its workers as often either way.
+ *
+ * @sleepers counts waiters that may be in FUTEX_WAIT, so that wake_change()
+ * makes the system call only when one may be.  The count goes up before
+ * the value is read again, and the waker writes the value before it reads
+ * the count, both sequentially consistent: either the waiter sees the new
+ * value or the waker sees the sleeper (and FUTEX_WAIT itself rechecks).
+ * Returns 0, or -ETIMEDOUT when @ts_ns passed.
+ */
+static int wait_change(uint32_t *addr, uint32_t val, uint32_t *sleepers,
+		       int64_t spin_ns, int64_t ts_ns)
+{
+	int64_t start = 0, t;
+	struct timespec ts;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; spin_ns > 0; i++) {
 		if (shm_load_acquire32(addr) != val)
 			return 0;
 		cpu_relax();
+		if (i % 64)
+			continue;
+		t = now_ns();
+		if (!start)
+			start = t;
+		if (ts_ns && t - start >= ts_ns)
+			return -ETIMEDOUT;
+		if (t - start >= spin_ns)
+			break;
 	}
-	for (i = 0; i < POOL_YIELDS; i++) {
-		if (shm_load_acquire32(addr) != val)
-			return 0;
-		sched_yield();
-	}
-	if (futex(addr, FUTEX_WAIT, val, ts) < 0 && errno == ETIMEDOUT)
-		return -ETIMEDOUT;
-	return 0;
+	ts.tv_sec = ts_ns / 1000000000;
+	ts.tv_nsec = ts_ns % 1000000000;
+	__atomic_fetch_add(sleepers, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) == val &&
+	    futex(addr, FUTEX_WAIT, val, ts_ns ? &ts : NULL) < 0 &&
+	    errno == ETIMEDOUT)
+		ret = -ETIMEDOUT;
+	__atomic_fetch_sub(sleepers, 1, __ATOMIC_SEQ_CST);
+	return ret;
+}
+
+/* Wake whoever waits on @addr, which was just changed, if anyone may sleep. */
+static void wake_change(uint32_t *addr, uint32_t *sleepers)
+{
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+	if (__atomic_load_n(sleepers, __ATOMIC_SEQ_CST))
+		futex(addr, FUTEX_WAKE, INT32_MAX, NULL);
+}
+
+/* How long a worker spins for the next job, given the recent gap. */
+static int64_t worker_spin_ns(const struct shmdev_pool *p, int64_t gap_ns)
+{
+	if (p->wait == POOL_WAIT_ACTIVE)
+		return POOL_SPIN_FOREVER;
+	if (p->wait == POOL_WAIT_PASSIVE)
+		return 0;
+	if (p->oversubscribed)
+		return POOL_SPIN_SHARED_NS;
+	if (gap_ns > POOL_SPIN_MAX_NS)
+		return POOL_SPIN_MIN_NS;
+	gap_ns *= 2;
+	return gap_ns < POOL_SPIN_MIN_NS ? POOL_SPIN_MIN_NS :
+	       gap_ns > POOL_SPIN_MAX_NS ? POOL_SPIN_MAX_NS : gap_ns;
 }
 
 /* Map the list's memory for one job (attach-per-job mode). */
@@ -114,6 +216,7 @@ static unsigned char *worker_attach(struct shmdev_region *r)
 	return NULL;
 }
 
+/* Participant @id's share of the job (the caller's id is nworkers). */
 static void run_chunks(struct pool_ctl *c, unsigned int id,
 		       unsigned char *elems, void *arg)
 {
@@ -130,8 +233,8 @@ static void run_chunks(struct pool_ctl *c, unsigned int id,
 		}
 		return;
 	}
-	/* Static: chunk k belongs to worker k % nworkers. */
-	for (k = id; k < nchunks; k += c->nworkers) {
+	/* Static: chunk k belongs to participant k % nparts. */
+	for (k = id; k < nchunks; k += c->nparts) {
 		uint64_t off = k * c->chunk;
 		uint64_t n = c->count - off < c->chunk ? c->count - off : c->chunk;
 
@@ -147,6 +250,7 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 	struct shmdev_region *r = shmdev_list_region(p->list);
 	unsigned char *base = shmdev_region_addr(r);
 	uint32_t seen = 0;	/* seq when forked: no job yet */
+	int64_t gap = POOL_SPIN_MAX_NS + 1, idle_since;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -155,9 +259,13 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 		uint32_t s;
 		unsigned char *mem = base;
 
+		idle_since = now_ns();
 		while ((s = shm_load_acquire32(&c->seq)) == seen)
-			wait_change(&c->seq, seen, NULL);
+			wait_change(&c->seq, seen, &c->seq_sleepers,
+				    worker_spin_ns(p, gap), 0);
 		seen = s;
+		/* The recent gap between jobs, smoothed (weight 1/4). */
+		gap += (now_ns() - idle_since - gap) / 4;
 		if (shm_load_acquire32(&c->stop))
 			_exit(0);
 		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB) {
@@ -175,8 +283,9 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 			else
 				munmap(mem, shmdev_region_size(r));
 		}
-		if (shm_fetch_add32(&c->done, 1) + 1 == c->nworkers)
-			futex_wake_all(&c->done);
+		if (__atomic_add_fetch(&c->done, 1, __ATOMIC_SEQ_CST) ==
+		    p->nworkers)
+			wake_change(&c->done, &c->done_sleeping);
 	}
 }
 
@@ -199,6 +308,42 @@ static int pool_lost_worker(struct shmdev_pool *p)
 	return lost;
 }
 
+/*
+ * The wait policy: a WAIT flag, else $SHMDEV_POOL_WAIT (active, passive or
+ * auto, as OMP_WAIT_POLICY), else auto.  -EINVAL for both flags or an
+ * unknown value, rather than a policy the user did not ask for.
+ */
+static int pool_wait_policy(unsigned int flags, enum pool_wait *out)
+{
+	const char *env = getenv("SHMDEV_POOL_WAIT");
+
+	if ((flags & SHMDEV_POOL_WAIT_ACTIVE) && (flags & SHMDEV_POOL_WAIT_PASSIVE))
+		return -EINVAL;
+	if (flags & SHMDEV_POOL_WAIT_ACTIVE)
+		*out = POOL_WAIT_ACTIVE;
+	else if (flags & SHMDEV_POOL_WAIT_PASSIVE)
+		*out = POOL_WAIT_PASSIVE;
+	else if (!env || !*env || !strcasecmp(env, "auto"))
+		*out = POOL_WAIT_AUTO;
+	else if (!strcasecmp(env, "active"))
+		*out = POOL_WAIT_ACTIVE;
+	else if (!strcasecmp(env, "passive"))
+		*out = POOL_WAIT_PASSIVE;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+/* The CPUs this process may run on. */
+static unsigned int pool_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	return (unsigned int)CPU_COUNT(&set);
+}
+
 int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 		       unsigned int flags, struct shmdev_pool **out)
 {
@@ -206,6 +351,7 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 	struct shmdev_pool *p;
 	size_t data_offset;
 	pid_t parent = getpid();
+	enum pool_wait wait;
 	unsigned int i;
 	void *base;
 	int ret;
@@ -214,7 +360,8 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 		return -EINVAL;
 	*out = NULL;
 	if (!l || !r || !workers || workers > POOL_MAX_WORKERS ||
-	    flags & ~SHMDEV_POOL_VALID_FLAGS || !shmdev_list_data(l))
+	    flags & ~SHMDEV_POOL_VALID_FLAGS || !shmdev_list_data(l) ||
+	    pool_wait_policy(flags, &wait))
 		return -EINVAL;
 	if (flags & SHMDEV_POOL_ATTACH_PER_JOB &&
 	    shmdev_region_fd(r) < 0 && shmdev__region_shmid(r) < 0)
@@ -237,8 +384,14 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 	}
 	p->list = l;
 	p->flags = flags;
+	p->wait = wait;
 	p->owner = parent;
-	p->ctl->nworkers = workers;
+	pthread_once(&fork_hook_once, fork_hook);
+	p->owner_gen = fork_generation;
+	p->nworkers = workers;
+	p->ctl->nparts = workers + !!(flags & SHMDEV_POOL_CALLER_RUNS);
+	/* The caller waits for every job, so it counts as a process too. */
+	p->oversubscribed = workers + 1 > pool_cpus();
 	for (i = 0; i < workers; i++) {
 		pid_t pid = fork();
 
@@ -252,22 +405,30 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 		}
 		p->pids[i] = pid;
 	}
-	p->nworkers = workers;
 	*out = p;
 	return 0;
+}
+
+/* How long the caller spins for its workers before it sleeps. */
+static int64_t caller_spin_ns(const struct shmdev_pool *p)
+{
+	if (p->wait == POOL_WAIT_ACTIVE)
+		return POOL_SPIN_FOREVER;
+	if (p->wait == POOL_WAIT_PASSIVE)
+		return 0;
+	return p->oversubscribed ? POOL_SPIN_SHARED_NS : POOL_SPIN_MAX_NS;
 }
 
 int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 		    const void *arg, size_t arg_len, size_t chunk)
 {
-	struct timespec ts = { 0, POOL_LIVENESS_NS };
 	struct pool_ctl *c;
 	int64_t len;
 	uint32_t d;
 
 	if (!p || !fn || arg_len > POOL_ARG_MAX || (arg_len && !arg))
 		return -EINVAL;
-	if (p->owner != getpid())
+	if (p->owner_gen != fork_generation)
 		return -EINVAL;
 	if (p->broken)
 		return -ECHILD;
@@ -276,7 +437,7 @@ int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 		return (int)len;
 	c = p->ctl;
 	if (!chunk) {
-		unsigned int parts = p->nworkers *
+		unsigned int parts = c->nparts *
 				     (p->flags & SHMDEV_POOL_DYNAMIC ? 4 : 1);
 
 		chunk = ((size_t)len + parts - 1) / parts;
@@ -293,11 +454,17 @@ int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 		memcpy(c->arg, arg, arg_len);
 	c->next_chunk = 0;
 	shm_store_release32(&c->done, 0);
-	shm_store_release32(&c->seq, c->seq + 1);
-	futex_wake_all(&c->seq);
+	__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_SEQ_CST);
+	wake_change(&c->seq, &c->seq_sleepers);
+
+	/* The caller's share, on its own mapping, while the workers run. */
+	if (p->flags & SHMDEV_POOL_CALLER_RUNS)
+		run_chunks(c, p->nworkers, shmdev_list_data(p->list),
+			   c->arg_len ? c->arg : NULL);
 
 	while ((d = shm_load_acquire32(&c->done)) < p->nworkers) {
-		if (wait_change(&c->done, d, &ts) == -ETIMEDOUT &&
+		if (wait_change(&c->done, d, &c->done_sleeping,
+				caller_spin_ns(p), POOL_LIVENESS_NS) == -ETIMEDOUT &&
 		    pool_lost_worker(p)) {
 			p->broken = 1;
 			return -ECHILD;
@@ -321,8 +488,8 @@ int shmdev_pool_destroy(struct shmdev_pool *p)
 		return 0;
 	if (p->owner == getpid()) {
 		shm_store_release32(&p->ctl->stop, 1);
-		shm_store_release32(&p->ctl->seq, p->ctl->seq + 1);
-		futex_wake_all(&p->ctl->seq);
+		__atomic_store_n(&p->ctl->seq, p->ctl->seq + 1, __ATOMIC_SEQ_CST);
+		wake_change(&p->ctl->seq, &p->ctl->seq_sleepers);
 		for (i = 0; i < p->nworkers; i++) {
 			if (p->pids[i] <= 0) {
 				ret = -ECHILD;

@@ -419,16 +419,32 @@ struct shmdev_pool;
 #define SHMDEV_POOL_ATTACH_PER_JOB	(1u << 1)	/* map the region anew for
 							 * every job, as a pool that
 							 * re-attaches per task does */
+#define SHMDEV_POOL_CALLER_RUNS	(1u << 2)	/* the caller runs a share of
+							 * each job too (workers + 1
+							 * take part) */
+#define SHMDEV_POOL_WAIT_ACTIVE	(1u << 3)	/* waiters spin, never sleep */
+#define SHMDEV_POOL_WAIT_PASSIVE	(1u << 4)	/* waiters sleep at once */
 #define SHMDEV_POOL_VALID_FLAGS	(SHMDEV_POOL_DYNAMIC | \
-				 SHMDEV_POOL_ATTACH_PER_JOB)
+				 SHMDEV_POOL_ATTACH_PER_JOB | \
+				 SHMDEV_POOL_CALLER_RUNS | \
+				 SHMDEV_POOL_WAIT_ACTIVE | \
+				 SHMDEV_POOL_WAIT_PASSIVE)
 
 /*
  * shmdev_pool_create - fork @workers (1..256) processes attached to the
  * typed list @l, which must be attached to a region (and stay so until
- * shmdev_pool_destroy()).  Workers die with the caller.
+ * shmdev_pool_destroy()).  Workers die with the caller.  With
+ * SHMDEV_POOL_CALLER_RUNS, P CPUs are best used by P - 1 workers.
+ *
+ * Waiting (a worker for the next job, the caller for the workers) follows
+ * the wait policy: WAIT_ACTIVE spins, WAIT_PASSIVE sleeps on a futex at
+ * once, and neither flag means $SHMDEV_POOL_WAIT (active, passive or auto),
+ * by default auto: spin about twice the recent gap between jobs (50 us to
+ * 1 ms), then sleep (and spin only 2 us with more processes than CPUs).
+ *
  * Returns 0 and *@out, -EINVAL (NULL, no region, a mixed list, bad count
- * or flags; ATTACH_PER_JOB on a region without an fd or id), -ENOMEM, or
- * the fork/mmap errno.
+ * or flags, both WAIT flags, an unknown $SHMDEV_POOL_WAIT; ATTACH_PER_JOB
+ * on a region without an fd or id), -ENOMEM, or the fork/mmap errno.
  */
 SHMDEV_EXPORT int shmdev_pool_create(struct shmdev_list *l,
 				     unsigned int workers, unsigned int flags,

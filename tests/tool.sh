@@ -49,6 +49,10 @@ expect bench-bad-iterations 1 "could not use -1 iterations" -- bench -i -1
 expect bench-zero-rounds 1 "could not use 0 rounds" -- bench --rounds 0
 expect bench-bad-rounds 1 "could not use 2x rounds" -- bench -r 2x
 expect bench-extra-arg 1 "Usage: shmdev bench" -- bench extra
+export SHMDEV_POOL_WAIT=spin
+expect bench-bad-pool-wait 1 "could not use SHMDEV_POOL_WAIT='spin': want active, passive or auto" \
+	-- bench --sizes 50 --setup-bytes 0
+unset SHMDEV_POOL_WAIT
 expect create-no-size 1 "Usage: shmdev create" -- create onlyname
 expect create-bad-size 1 "could not parse size '1Q'" -- create x 1Q --persist
 expect create-bad-mode 1 "could not parse mode '999'" -- create x 1M --persist --mode 999
@@ -106,6 +110,23 @@ if [ "$its" = "limit:6 sysv:6 " ]; then
 else
 	res FAIL tool/bench-rounds "want 6 timed runs for each path, got: $its"
 fi
+# The floor on huge and on small pages; every wait policy gives verified runs.
+floor=$("$S" bench --sizes 1000 --paths limit,limit4k,sysv -i 2 -r 1 \
+	--setup-bytes 0 --csv | awk -F, '/^run,/ { print $5 ":" $6 ":" $16 }' | sort | tr '\n' ' ')
+if [ "$floor" = "limit4k:persistent:1 limit:persistent:1 sysv:per-iteration:1 sysv:persistent:1 " ]; then
+	res PASS tool/bench-floor "limit and limit4k once each, verified"
+else
+	res FAIL tool/bench-floor "want limit, limit4k and both sysv modes verified, got: $floor"
+fi
+for w in active passive auto; do
+	v=$(SHMDEV_POOL_WAIT=$w "$S" bench --sizes 999 --paths memfd -i 20 -r 2 \
+		--setup-bytes 0 --csv | awk -F, '/^run,/ { print $16 }' | tr -d '\n')
+	if [ "$v" = 11 ]; then
+		res PASS "tool/bench-wait-$w" "SHMDEV_POOL_WAIT=$w: both modes verified"
+	else
+		res FAIL "tool/bench-wait-$w" "SHMDEV_POOL_WAIT=$w: verified '$v', want 11"
+	fi
+done
 # The table and the CSV of one run; a file that cannot be written is an error.
 if "$S" bench --sizes 50 --paths sysv -m persistent -i 2 --setup-bytes 0 \
 	--csv-file "$tmp/b.csv" > "$tmp/t2" && grep -q '^ *50 sysv ' "$tmp/t2" &&

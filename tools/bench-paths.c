@@ -15,7 +15,7 @@
 #include "bench.h"
 
 const char *const path_names[NPATHS] = {
-	"copy", "sysv", "posix", "memfd", "shmlist", "limit",
+	"copy", "sysv", "posix", "memfd", "shmlist", "limit", "limit4k",
 };
 const char *const mode_names[NMODES] = { "persistent", "per-iteration" };
 
@@ -72,6 +72,23 @@ static enum shmdev_backend backend_of(enum path p)
 	}
 }
 
+/*
+ * Persistent: P processes take part, the caller and P - 1 workers, as an
+ * OpenMP team does.  Per-iteration is the Python study's pool: P workers
+ * that each map the region anew for every job, and a caller that waits.
+ */
+static unsigned int pool_workers(const struct opts *o, enum mode m)
+{
+	return m == M_PERSISTENT && o->workers > 1 ? o->workers - 1 : o->workers;
+}
+
+static unsigned int pool_flags(const struct opts *o, enum mode m)
+{
+	if (m == M_PER_ITERATION)
+		return SHMDEV_POOL_ATTACH_PER_JOB;
+	return o->workers > 1 ? SHMDEV_POOL_CALLER_RUNS : 0;
+}
+
 void run_shared(const struct opts *o, struct result *r, int runs)
 {
 	int k, ret;
@@ -91,8 +108,8 @@ void run_shared(const struct opts *o, struct result *r, int runs)
 	shmdev_list_set_len(l, r->n);
 	x = shmdev_list_data(l);
 	fill(x, r->n);
-	ret = shmdev_pool_create(l, o->workers, r->mode == M_PER_ITERATION ?
-				 SHMDEV_POOL_ATTACH_PER_JOB : 0, &p);
+	ret = shmdev_pool_create(l, pool_workers(o, r->mode),
+				 pool_flags(o, r->mode), &p);
 	if (ret) {
 		r->skipped = 1;
 		snprintf(r->why, sizeof(r->why), "pool: %s", strerror(-ret));
@@ -261,7 +278,7 @@ void run_setup(const struct opts *o, struct setup_result *s)
 	size_t i;
 	int ret;
 
-	if (s->path == P_LIMIT) {
+	if (PATH_IS_FLOOR(s->path)) {
 		p = mmap(NULL, o->setup_bytes, PROT_READ | PROT_WRITE,
 			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
@@ -269,7 +286,8 @@ void run_setup(const struct opts *o, struct setup_result *s)
 			snprintf(s->why, sizeof(s->why), "mmap: %s", strerror(errno));
 			return;
 		}
-		madvise(p, o->setup_bytes, MADV_HUGEPAGE);
+		madvise(p, o->setup_bytes, s->path == P_LIMIT4K ?
+			MADV_NOHUGEPAGE : MADV_HUGEPAGE);
 	} else {
 		ret = shmdev_region_create(backend_of(s->path), NULL,
 					   o->setup_bytes, 0, 0600, &r);

@@ -11,9 +11,11 @@ int write_plot(const struct opts *o, const char *file,
 		      const struct result *res, int nres)
 {
 	static const char *const colors[] = {
-		"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#7f7f7f",
+		"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#000000",
+		"#7f7f7f",
 	};
-	const double W = 760, H = 480, L = 80, R = 170, T = 40, B = 60;
+	const double W = 820, H = 480, L = 80, R = 230, T = 40, B = 60;
+	const struct result *last;
 	double xmin = 1e300, xmax = 0, ymin = 1e300, ymax = 0, e;
 	int i, pth, md, first, legend = 0;
 	FILE *f = fopen(file, "we");
@@ -45,7 +47,7 @@ int write_plot(const struct opts *o, const char *file,
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
 		W, H);
 	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-	fprintf(f, "<text x=\"%.0f\" y=\"22\" font-size=\"15\">Doubling N int64 with %u workers: median time per iteration%s%s</text>\n",
+	fprintf(f, "<text x=\"%.0f\" y=\"22\" font-size=\"15\">Doubling N int64 with %u processes: median time per iteration%s%s</text>\n",
 		L, o->workers, o->label ? " - " : "", o->label ? o->label : "");
 	for (e = xmin; e <= xmax * 1.001; e *= 10) {
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ddd\"/>\n",
@@ -69,6 +71,7 @@ int write_plot(const struct opts *o, const char *file,
 	for (pth = 0; pth < NPATHS; pth++) {
 		for (md = 0; md < NMODES; md++) {
 			first = 1;
+			last = NULL;
 			for (i = 0; i < nres; i++) {
 				const struct result *r = &res[i];
 
@@ -80,6 +83,8 @@ int write_plot(const struct opts *o, const char *file,
 						colors[pth], md ? " stroke-dasharray=\"6 4\"" : "");
 				fprintf(f, "%.1f,%.1f ", X((double)r->n), Y(r->median));
 				first = 0;
+				if (!last || r->n > last->n)
+					last = r;
 			}
 			if (first)
 				continue;
@@ -88,9 +93,11 @@ int write_plot(const struct opts *o, const char *file,
 				W - R + 10, (int)T + 10 + legend * 18, W - R + 34,
 				(int)T + 10 + legend * 18, colors[pth],
 				md ? " stroke-dasharray=\"6 4\"" : "");
-			fprintf(f, "<text x=\"%.0f\" y=\"%d\">%s%s</text>\n", W - R + 40,
-				(int)T + 14 + legend * 18, path_names[pth],
-				md ? " per-iter" : "");
+			/* With the bandwidth the series reached at its largest N. */
+			fprintf(f, "<text x=\"%.0f\" y=\"%d\">%s%s, %.1f GB/s</text>\n",
+				W - R + 40, (int)T + 14 + legend * 18,
+				path_names[pth], md ? " per-iter" : "",
+				gb_per_s(last));
 			legend++;
 		}
 	}

@@ -57,6 +57,11 @@ void record(struct result *r, int k, double secs)
 		r->t[r->nt++] = secs;
 }
 
+/*
+ * About 2 * 10^6 elements doubled per path and size, and at least 45 runs:
+ * with the default 9 rounds, 5 timed runs a round even at 10^7, so that
+ * no figure rests on the single run that follows a round's set-up.
+ */
 static int iterations_for(const struct opts *o, size_t n)
 {
 	long it;
@@ -64,7 +69,7 @@ static int iterations_for(const struct opts *o, size_t n)
 	if (o->iterations)
 		return o->iterations;
 	it = (long)(2000000 / (n ? n : 1));
-	return it < 9 ? 9 : it > 1000 ? 1000 : (int)it;
+	return it < 45 ? 45 : it > 1000 ? 1000 : (int)it;
 }
 
 /*
@@ -84,8 +89,8 @@ int bench_measure(const struct opts *o, struct result *res, int *nres,
 			for (md = 0; md < NMODES; md++) {
 				if (!(o->paths & (1u << pth)) || !(o->modes & (1u << md)))
 					continue;
-				/* copy and limit attach nothing: one mode. */
-				if ((pth == P_COPY || pth == P_LIMIT) && md &&
+				/* copy and the floor attach nothing: one mode. */
+				if (PATH_ONE_MODE(pth) && md &&
 				    o->modes & 1)
 					continue;
 				res[nr].path = pth;
@@ -117,7 +122,7 @@ int bench_measure(const struct opts *o, struct result *res, int *nres,
 						mode_names[r->mode]);
 				if (r->path == P_COPY)
 					run_copy(o, r, per);
-				else if (r->path == P_LIMIT)
+				else if (PATH_IS_FLOOR(r->path))
 					run_limit(o, r, per);
 				else
 					run_shared(o, r, per);

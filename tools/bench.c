@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "shmdev.h"
@@ -20,12 +21,15 @@ static void help(FILE *out)
 		"  -s, --sizes LIST       N values, comma-separated; k = 1000,\n"
 		"                         M = 1000000\n"
 		"                         (default 99,999,9999,99999,1000000,10000000)\n"
-		"  -p, --paths LIST       of copy,sysv,posix,memfd,shmlist,limit\n"
+		"  -p, --paths LIST       of copy,sysv,posix,memfd,shmlist,limit,limit4k\n"
 		"                         (default: all; shmlist when /dev/shmlist exists)\n"
 		"  -m, --mode LIST        persistent,per-iteration (default: both)\n"
-		"  -w, --workers P        worker processes (default: CPUs)\n"
+		"  -w, --workers P        processes that take part (default: CPUs): the\n"
+		"                         caller and P - 1 workers (persistent, and\n"
+		"                         the floor's threads), P workers (copy,\n"
+		"                         per-iteration)\n"
 		"  -i, --iterations R     timed runs per size and path (default: by\n"
-		"                         size, 9..1000), rounded up to whole rounds\n"
+		"                         size, 45..1000), rounded up to whole rounds\n"
 		"  -r, --rounds K         take the paths in turn K times per size, each\n"
 		"                         round set up anew and warmed by one untimed\n"
 		"                         run (default 9)\n"
@@ -34,7 +38,9 @@ static void help(FILE *out)
 		"      --label TEXT       note put on every figure (e.g. emulated)\n"
 		"      --csv, --json      machine-readable output\n"
 		"      --csv-file FILE    also write the CSV to FILE\n"
-		"      --plot FILE        an SVG chart of time against N\n");
+		"      --plot FILE        an SVG chart of time against N\n\n"
+		"The pools wait as SHMDEV_POOL_WAIT says: active, passive or auto\n"
+		"(the default).\n");
 }
 
 static int parse_list(const char *arg, const char *const *names, int n,
@@ -140,6 +146,7 @@ static int do_bench(int argc, char *argv[])
 	struct setup_result setup[NPATHS];
 	unsigned long long v;
 	int c, nres = 0, nsetup = 0, bad = 0;
+	const char *wait;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
 	o.workers = ncpu > 0 ? (unsigned int)ncpu : 1;
@@ -164,7 +171,7 @@ static int do_bench(int argc, char *argv[])
 			break;
 		case 'p':
 			if (parse_list(optarg, path_names, NPATHS, &o.paths)) {
-				fprintf(stderr, "shmdev: could not parse paths '%s': want some of copy,sysv,posix,memfd,shmlist,limit\n",
+				fprintf(stderr, "shmdev: could not parse paths '%s': want some of copy,sysv,posix,memfd,shmlist,limit,limit4k\n",
 					optarg);
 				return EXIT_FAILURE;
 			}
@@ -224,6 +231,13 @@ static int do_bench(int argc, char *argv[])
 	}
 	if (optind != argc) {
 		help(stderr);
+		return EXIT_FAILURE;
+	}
+	wait = getenv("SHMDEV_POOL_WAIT");
+	if (wait && *wait && strcasecmp(wait, "active") &&
+	    strcasecmp(wait, "passive") && strcasecmp(wait, "auto")) {
+		fprintf(stderr, "shmdev: could not use SHMDEV_POOL_WAIT='%s': want active, passive or auto\n",
+			wait);
 		return EXIT_FAILURE;
 	}
 	if (o.paths & (1u << P_SHMLIST) && access(SHMDEV_DEVICE_PATH, F_OK)) {

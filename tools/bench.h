@@ -1,26 +1,28 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * shmdev bench: the seed workload.  A list of N int64, each doubled in
- * parallel by P workers by chunks, R times, values verified after every
- * run; side by side over the paths that could carry it:
+ * parallel by P processes (or threads) by chunks, R times, values verified
+ * after every run; side by side over the paths that could carry it:
  *
- *   copy     chunks sent to worker processes and back through pipes (what
- *            pickling plain lists to a process pool does)
+ *   copy     chunks sent to P worker processes and back through pipes
+ *            (what pickling plain lists to a process pool does)
  *   sysv     the list in a System V segment, a libshmdev worker pool
  *   posix    the same over shm_open
  *   memfd    the same over memfd_create
  *   shmlist  the same over /dev/shmlist (the shmdev module)
- *   limit    P threads of one process over pre-faulted private memory:
- *            the physical bound
+ *   limit    the floor: the caller and P - 1 threads of one process over
+ *            pre-faulted private memory on huge pages, spinning dispatch
+ *   limit4k  the same floor on 4 KiB pages
  *
- * Modes: "persistent" (workers attach once) and "per-iteration" (workers
- * map the region anew for every run, as the Python study's pool did).
+ * Modes: "persistent" (the caller and P - 1 workers attached once, as an
+ * OpenMP team) and "per-iteration" (P workers that map the region anew
+ * for every run while the caller waits, as the Python study's pool did).
  *
  * A shared machine drifts: a neighbour's load comes and goes within
  * seconds.  So the runs of one size are split into rounds, and each round
  * runs every path in turn (starting one further along each time); a path's
  * figure is over all its rounds.  Each round sets its path up anew and
- * starts with one untimed run, so every path is timed warm, as the limit's
+ * starts with one untimed run, so every path is timed warm, as the floor's
  * pre-faulted memory is.
  */
 #ifndef SHMDEV_BENCH_H
@@ -30,7 +32,13 @@
 #include <stdint.h>
 #include <stdio.h>
 
-enum path { P_COPY, P_SYSV, P_POSIX, P_MEMFD, P_SHMLIST, P_LIMIT, NPATHS };
+enum path {
+	P_COPY, P_SYSV, P_POSIX, P_MEMFD, P_SHMLIST, P_LIMIT, P_LIMIT4K, NPATHS
+};
+
+/* Paths that attach nothing, so have one mode. */
+#define PATH_ONE_MODE(p) ((p) == P_COPY || (p) == P_LIMIT || (p) == P_LIMIT4K)
+#define PATH_IS_FLOOR(p) ((p) == P_LIMIT || (p) == P_LIMIT4K)
 enum mode { M_PERSISTENT, M_PER_ITERATION, NMODES };
 enum format { F_TABLE, F_CSV, F_JSON };
 
@@ -96,10 +104,11 @@ void run_shared(const struct opts *o, struct result *r, int runs);
 void run_copy(const struct opts *o, struct result *r, int runs);
 void run_setup(const struct opts *o, struct setup_result *s);
 
-/* bench-floor.c: the floor. */
+/* bench-floor.c: the floor (limit and limit4k). */
 void run_limit(const struct opts *o, struct result *r, int runs);
 
 /* bench-report.c: the table, CSV and JSON. */
+double gb_per_s(const struct result *r);
 void fmt_time(double s, char *buf, size_t len);
 void print_table(const struct opts *o, const struct result *res, int nres,
 		 const struct setup_result *setup, int nsetup);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,6 +35,40 @@ static void die_on_first(void *elems, size_t first, size_t count, void *arg)
 	(void)arg;
 	if (first == 0)
 		raise(SIGKILL);
+}
+
+static pid_t caller_pid;
+
+/* Dies only in a worker, whichever chunk it has. */
+static void die_in_worker(void *elems, size_t first, size_t count, void *arg)
+{
+	(void)elems;
+	(void)first;
+	(void)count;
+	(void)arg;
+	if (getpid() != caller_pid)
+		raise(SIGKILL);
+}
+
+static void flip(void *elems, size_t first, size_t count, void *arg)
+{
+	int64_t *x = elems;
+	size_t i;
+
+	(void)arg;
+	for (i = first; i < first + count; i++)
+		x[i] ^= 1;
+}
+
+/* Each element says which process ran it. */
+static void mark_pid(void *elems, size_t first, size_t count, void *arg)
+{
+	int64_t *x = elems;
+	size_t i;
+
+	(void)arg;
+	for (i = first; i < first + count; i++)
+		x[i] = getpid();
 }
 
 static struct shmdev_list *make_list(enum shmdev_backend b, size_t n)
@@ -131,6 +166,93 @@ static void test_attach_per_job(void **state)
 	run_mode(SHMDEV_POOL_ATTACH_PER_JOB | SHMDEV_POOL_DYNAMIC);
 }
 
+static void test_caller_runs(void **state)
+{
+	(void)state;
+	run_mode(SHMDEV_POOL_CALLER_RUNS);
+	run_mode(SHMDEV_POOL_CALLER_RUNS | SHMDEV_POOL_DYNAMIC);
+	run_mode(SHMDEV_POOL_CALLER_RUNS | SHMDEV_POOL_ATTACH_PER_JOB);
+}
+
+/* Each policy, by flag and by $SHMDEV_POOL_WAIT, gives the same results. */
+static void test_wait_policies(void **state)
+{
+	static const char *const env[] = { "active", "passive", "auto", "AUTO", "" };
+	unsigned int i;
+
+	(void)state;
+	run_mode(SHMDEV_POOL_WAIT_ACTIVE | SHMDEV_POOL_CALLER_RUNS);
+	run_mode(SHMDEV_POOL_WAIT_PASSIVE | SHMDEV_POOL_DYNAMIC);
+	for (i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
+		setenv("SHMDEV_POOL_WAIT", env[i], 1);
+		run_mode(SHMDEV_POOL_CALLER_RUNS);
+	}
+	unsetenv("SHMDEV_POOL_WAIT");
+}
+
+/* With the caller taking part, it runs a share and the workers the rest. */
+static void test_caller_share(void **state)
+{
+	struct shmdev_list *l = make_list(backends[0], 1000);
+	struct shmdev_pool *p;
+	int64_t *x = shmdev_list_data(l);
+	size_t i, mine = 0;
+
+	(void)state;
+	assert_int_equal(shmdev_pool_create(l, 1, SHMDEV_POOL_CALLER_RUNS, &p), 0);
+	assert_int_equal(shmdev_pool_run(p, mark_pid, NULL, 0, 0), 0);
+	for (i = 0; i < 1000; i++)
+		mine += x[i] == getpid();
+	/* An even split in two: the second half is the caller's. */
+	assert_int_equal(mine, 500);
+	assert_true(x[0] != getpid() && x[0] > 0);
+	/* Without the flag, the caller runs nothing. */
+	assert_int_equal(shmdev_pool_destroy(p), 0);
+	assert_int_equal(shmdev_pool_create(l, 1, 0, &p), 0);
+	assert_int_equal(shmdev_pool_run(p, mark_pid, NULL, 0, 0), 0);
+	for (i = 0, mine = 0; i < 1000; i++)
+		mine += x[i] == getpid();
+	assert_int_equal(mine, 0);
+	assert_int_equal(shmdev_pool_destroy(p), 0);
+	no_children_left();
+	shmdev_list_detach(l);
+}
+
+static long children_cpu_ms(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+	       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+}
+
+/*
+ * auto spins after a job, but not for long once jobs stop: idle workers
+ * of an auto pool use almost no CPU, where active ones spin throughout.
+ */
+static void test_auto_goes_idle(void **state)
+{
+	struct shmdev_list *l = make_list(backends[0], 1000);
+	struct shmdev_pool *p;
+	long before;
+	int k;
+
+	(void)state;
+	before = children_cpu_ms();
+	assert_int_equal(shmdev_pool_create(l, 2, SHMDEV_POOL_CALLER_RUNS, &p), 0);
+	for (k = 0; k < 1000; k++)
+		assert_int_equal(shmdev_pool_run(p, flip, NULL, 0, 0), 0);
+	usleep(500 * 1000);
+	assert_int_equal(shmdev_pool_destroy(p), 0);
+	/* 1000 tiny jobs and at most 1 ms of spinning each after the last. */
+	if (children_cpu_ms() - before >= 150)
+		fail_msg("idle auto workers used %ld ms of CPU in 0.5 s",
+			 children_cpu_ms() - before);
+	no_children_left();
+	shmdev_list_detach(l);
+}
+
 static void test_empty_list(void **state)
 {
 	struct shmdev_list *l = make_list(backends[0], 10);
@@ -165,6 +287,32 @@ static void test_worker_killed(void **state)
 	}
 }
 
+/* Under every policy a dead worker fails the job; the caller never hangs. */
+static void test_worker_killed_policies(void **state)
+{
+	static const unsigned int policies[] = {
+		0, SHMDEV_POOL_WAIT_ACTIVE, SHMDEV_POOL_WAIT_PASSIVE,
+	};
+	unsigned int i;
+
+	(void)state;
+	caller_pid = getpid();
+	for (i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		struct shmdev_list *l = make_list(backends[0], 1000);
+		struct shmdev_pool *p;
+
+		assert_int_equal(shmdev_pool_create(l, 2, policies[i] |
+				 SHMDEV_POOL_CALLER_RUNS, &p), 0);
+		assert_int_equal(shmdev_pool_run(p, dbl, NULL, 0, 0), 0);
+		assert_int_equal(shmdev_pool_run(p, die_in_worker, NULL, 0, 0),
+				 -ECHILD);
+		assert_int_equal(shmdev_pool_run(p, dbl, NULL, 0, 0), -ECHILD);
+		assert_int_equal(shmdev_pool_destroy(p), -ECHILD);
+		no_children_left();
+		shmdev_list_detach(l);
+	}
+}
+
 static void test_errors(void **state)
 {
 	struct shmdev_list *l = make_list(backends[0], 10), *m;
@@ -179,6 +327,16 @@ static void test_errors(void **state)
 	assert_int_equal(shmdev_pool_create(l, 0, 0, &p), -EINVAL);
 	assert_int_equal(shmdev_pool_create(l, 257, 0, &p), -EINVAL);
 	assert_int_equal(shmdev_pool_create(l, 2, 1u << 7, &p), -EINVAL);
+	assert_int_equal(shmdev_pool_create(l, 2, SHMDEV_POOL_WAIT_ACTIVE |
+					    SHMDEV_POOL_WAIT_PASSIVE, &p), -EINVAL);
+	/* An unknown policy is refused, not guessed at. */
+	setenv("SHMDEV_POOL_WAIT", "spin", 1);
+	assert_int_equal(shmdev_pool_create(l, 2, 0, &p), -EINVAL);
+	assert_null(p);
+	/* A flag chooses for itself. */
+	assert_int_equal(shmdev_pool_create(l, 1, SHMDEV_POOL_WAIT_PASSIVE, &p), 0);
+	assert_int_equal(shmdev_pool_destroy(p), 0);
+	unsetenv("SHMDEV_POOL_WAIT");
 	assert_int_equal(shmdev_pool_create(l, 2, 0, NULL), -EINVAL);
 	assert_int_equal(shmdev_list_create(backends[0], NULL, SHMDEV_T_MIXED,
 					    4, 16, 0, 0600, &m), 0);
@@ -255,8 +413,13 @@ int main(void)
 		cmocka_unit_test(test_static),
 		cmocka_unit_test(test_dynamic),
 		cmocka_unit_test(test_attach_per_job),
+		cmocka_unit_test(test_caller_runs),
+		cmocka_unit_test(test_wait_policies),
+		cmocka_unit_test(test_caller_share),
+		cmocka_unit_test(test_auto_goes_idle),
 		cmocka_unit_test(test_empty_list),
 		cmocka_unit_test(test_worker_killed),
+		cmocka_unit_test(test_worker_killed_policies),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_owner_dies),
 	};
