@@ -35,19 +35,22 @@
 /* How often a waiting caller checks that its workers are alive. */
 #define POOL_LIVENESS_NS	(20 * 1000 * 1000)
 /*
- * The auto wait policy (after libgomp's OMP_WAIT_POLICY): a worker that
- * finished a job spins for the next one about twice the recent gap between
- * jobs, at least POOL_SPIN_MIN_NS and at most POOL_SPIN_MAX_NS, then
- * sleeps on the futex; when the gaps are longer than that, it spins only
- * POOL_SPIN_MIN_NS.  So jobs that follow each other closely never pay a
+ * The auto wait policy (after libgomp's OMP_WAIT_POLICY, whose default of
+ * 300,000 pauses spins for a few milliseconds): a worker that finished a
+ * job spins for the next one about twice the recent gap between jobs, at
+ * least POOL_SPIN_MIN_NS and at most POOL_SPIN_MAX_NS, then sleeps on the
+ * futex; when the gaps are longer than that, it spins only
+ * POOL_SPIN_MIN_NS.  10 ms covers a caller that reads back 80 MB between
+ * jobs (the bench at 10^7), so its worker is awake when the job comes.  So jobs that follow each other closely never pay a
  * wake-up, one late job costs a wake-up rather than a CPU, and a pool whose
  * jobs have stopped burns at most POOL_SPIN_MAX_NS of CPU.  With more
  * processes than CPUs, spinning would take the CPU from the process being
- * waited for: everyone spins POOL_SPIN_SHARED_NS only.
+ * waited for: waiters then yield the CPU instead of pausing, for
+ * POOL_SPIN_MIN_NS, so that the process waited for runs and a job that
+ * comes back within that time still costs no futex sleep and wake.
  */
 #define POOL_SPIN_MIN_NS	(50 * 1000)
-#define POOL_SPIN_MAX_NS	(1000 * 1000)
-#define POOL_SPIN_SHARED_NS	(2 * 1000)
+#define POOL_SPIN_MAX_NS	(10 * 1000 * 1000)
 #define POOL_SPIN_FOREVER	INT64_MAX
 #define POOL_CACHELINE		64
 
@@ -134,8 +137,9 @@ static int64_t now_ns(void)
 
 /*
  * Wait until *@addr differs from @val: spin for @spin_ns (checking the
- * clock every 64 pauses), then sleep on the futex until woken or @ts_ns
- * passes (0: no limit).  A spin that outlasts @ts_ns returns too, so that
+ * clock every 64 pauses, or yielding the CPU instead of pausing if
+ * @yield), then sleep on the futex until woken or @ts_ns passes (0: no
+ * limit).  A spin that outlasts @ts_ns returns too, so that
  * the caller checks its workers as often either way.
  *
  * @sleepers counts waiters that may be in FUTEX_WAIT, so that wake_change()
@@ -146,7 +150,7 @@ static int64_t now_ns(void)
  * Returns 0, or -ETIMEDOUT when @ts_ns passed.
  */
 static int wait_change(uint32_t *addr, uint32_t val, uint32_t *sleepers,
-		       int64_t spin_ns, int64_t ts_ns)
+		       int64_t spin_ns, int64_t ts_ns, int yield)
 {
 	int64_t start = 0, t;
 	struct timespec ts;
@@ -156,8 +160,11 @@ static int wait_change(uint32_t *addr, uint32_t val, uint32_t *sleepers,
 	for (i = 0; spin_ns > 0; i++) {
 		if (shm_load_acquire32(addr) != val)
 			return 0;
-		cpu_relax();
-		if (i % 64)
+		if (yield)
+			sched_yield();
+		else
+			cpu_relax();
+		if (!yield && i % 64)
 			continue;
 		t = now_ns();
 		if (!start)
@@ -193,9 +200,7 @@ static int64_t worker_spin_ns(const struct shmdev_pool *p, int64_t gap_ns)
 		return POOL_SPIN_FOREVER;
 	if (p->wait == POOL_WAIT_PASSIVE)
 		return 0;
-	if (p->oversubscribed)
-		return POOL_SPIN_SHARED_NS;
-	if (gap_ns > POOL_SPIN_MAX_NS)
+	if (p->oversubscribed || gap_ns > POOL_SPIN_MAX_NS)
 		return POOL_SPIN_MIN_NS;
 	gap_ns *= 2;
 	return gap_ns < POOL_SPIN_MIN_NS ? POOL_SPIN_MIN_NS :
@@ -262,7 +267,8 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 		idle_since = now_ns();
 		while ((s = shm_load_acquire32(&c->seq)) == seen)
 			wait_change(&c->seq, seen, &c->seq_sleepers,
-				    worker_spin_ns(p, gap), 0);
+				    worker_spin_ns(p, gap), 0,
+				    p->oversubscribed);
 		seen = s;
 		/* The recent gap between jobs, smoothed (weight 1/4). */
 		gap += (now_ns() - idle_since - gap) / 4;
@@ -416,7 +422,7 @@ static int64_t caller_spin_ns(const struct shmdev_pool *p)
 		return POOL_SPIN_FOREVER;
 	if (p->wait == POOL_WAIT_PASSIVE)
 		return 0;
-	return p->oversubscribed ? POOL_SPIN_SHARED_NS : POOL_SPIN_MAX_NS;
+	return p->oversubscribed ? POOL_SPIN_MIN_NS : POOL_SPIN_MAX_NS;
 }
 
 int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
@@ -464,7 +470,8 @@ int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 
 	while ((d = shm_load_acquire32(&c->done)) < p->nworkers) {
 		if (wait_change(&c->done, d, &c->done_sleeping,
-				caller_spin_ns(p), POOL_LIVENESS_NS) == -ETIMEDOUT &&
+				caller_spin_ns(p), POOL_LIVENESS_NS,
+				p->oversubscribed) == -ETIMEDOUT &&
 		    pool_lost_worker(p)) {
 			p->broken = 1;
 			return -ECHILD;

@@ -440,7 +440,7 @@ struct shmdev_pool;
  * the wait policy: WAIT_ACTIVE spins, WAIT_PASSIVE sleeps on a futex at
  * once, and neither flag means $SHMDEV_POOL_WAIT (active, passive or auto),
  * by default auto: spin about twice the recent gap between jobs (50 us to
- * 1 ms), then sleep (and spin only 2 us with more processes than CPUs).
+ * 10 ms), then sleep (with more processes than CPUs: yield for 50 us).
  *
  * Returns 0 and *@out, -EINVAL (NULL, no region, a mixed list, bad count
  * or flags, both WAIT flags, an unknown $SHMDEV_POOL_WAIT; ATTACH_PER_JOB
