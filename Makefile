@@ -56,7 +56,7 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
 	$(GUEST_SCRIPTS:tests/vm/guest/%.sh=$(B)/tests/vm/%)
 SONAME := libshmdev.so.$(SOMAJOR)
 
-.PHONY: all shmdev lib tool tests check check-host bench install uninstall fuzz \
+.PHONY: all shmdev lib tool tests python check check-host bench install uninstall fuzz \
 	reliability check-debug check-kernel mutants deb \
 	clean sparse FORCE
 
@@ -74,6 +74,16 @@ sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules
 
 lib: $(B)/$(SONAME) $(B)/libshmdev.a $(B)/libshmdev.pc
+
+# The Python binding's C extension, built in place next to the package
+# (python3-dev): item access of ShareableList and TypedList in C.
+PYTHON ?= /usr/bin/python3
+PY_EXT = python/shmdev/_speedups$(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
+PY_INC = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+python: $(PY_EXT)
+$(PY_EXT): python/src/_speedups.c libshmdev/shmdev.h $(B)/$(SONAME)
+	$(CC) $(CPPFLAGS) -I$(PY_INC) $(ALL_CFLAGS) -fPIC -shared $(LDFLAGS) \
+		-o $@ $< -L$(B) -lshmdev
 tool: $(B)/shmdev
 tests: $(UNIT_BINS) $(UNIT_SAN_BINS) $(GUEST_BINS)
 
@@ -221,4 +231,4 @@ uninstall:
 
 clean:
 	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
-	rm -rf $(B)
+	rm -rf $(B) python/shmdev/_speedups.*.so

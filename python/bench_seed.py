@@ -54,7 +54,7 @@ def double_shmdev_item(args):
     sl = shmdev.ShareableList(name=name, backend=backend)
     for i in range(lo, hi):
         sl[i] = sl[i] * 2
-    sl.close()
+    sl.shm.close()
 
 
 def run_plain(pool, n, workers, iters):
@@ -91,13 +91,13 @@ def run_shmdev_item(pool, n, workers, iters, backend):
     try:
         for _ in range(iters):
             t0 = time.perf_counter()
-            pool.map(double_shmdev_item, [(sl.name, backend, lo, hi)
+            pool.map(double_shmdev_item, [(sl.shm.name, backend, lo, hi)
                                           for lo, hi in chunks(n, workers)])
             times.append(time.perf_counter() - t0)
         ok = n < 2 or sl[1] == 1 << iters
     finally:
-        sl.unlink()
-        sl.close()
+        sl.shm.close()
+        sl.shm.unlink()
     return times, ok
 
 

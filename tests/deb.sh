@@ -119,8 +119,11 @@ else
 fi
 # Debian's python3, which the package is for (not one earlier in PATH).
 py=$(cd / && env -u SHMDEV_LIB /usr/bin/python3 -c 'import shmdev, sys
+import shmdev._sharable as s
+assert s._View.__module__ == "shmdev._speedups", "no C extension"
 print(shmdev.__file__, shmdev.version())
-l = shmdev.ShareableList([1, 2.5, "x"]); assert list(l) == [1, 2.5, "x"]' 2>&1)
+l = shmdev.ShareableList([1, 2.5, "x"]); assert list(l) == [1, 2.5, "x"]
+l.shm.close(); l.shm.unlink()' 2>&1)
 if echo "$py" | grep -q "^/usr/lib/python3/dist-packages/shmdev/__init__.py $version\$"; then
 	res PASS deb/python "import shmdev from python3-shmdev: $py"
 else

@@ -17,6 +17,7 @@ rm -rf "$out"
 mkdir -p "$src"
 tar -C "$top" --exclude=./build --exclude=./.git --exclude=./debian/build \
 	--exclude='*.o' --exclude='*.ko' --exclude='*.cmd' --exclude='*.mod*' \
+	--exclude='_speedups.*.so' --exclude=__pycache__ \
 	--exclude=./Module.symvers --exclude=./modules.order -cf - . |
 	tar -C "$src" -xf - || exit 1
 echo "deb: dpkg-buildpackage -us -uc -b (log: build/deb/build.log)"

@@ -7,7 +7,7 @@
 [ -e /dev/shmlist ] || { echo "SKIP: /dev/shmlist is missing: module not loaded"; exit 77; }
 here=$(cd "$(dirname "$0")" && pwd)
 top=${SHMDEV_TOP:-$(cd "$here/../../.." && pwd)}
-export SHMDEV_TEST_BACKENDS=kernel PYTHONDONTWRITEBYTECODE=1
+export SHMDEV_TEST_BACKENDS=kernel PYTHONDONTWRITEBYTECODE=1 SHMDEV_TEST_SOURCE=1
 if [ -d /host/usr/bin ] && [ ! -x /usr/bin/python3 ]; then
 	# Guest: the tree is on the host at the path recorded at build time.
 	top=$(cat "$here/../srcdir" 2>/dev/null)

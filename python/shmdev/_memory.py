@@ -1,0 +1,224 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""SharedMemory: multiprocessing.shared_memory.SharedMemory over libshmdev
+regions.
+
+With the kernel module loaded a block is a /dev/shmlist region: freed by
+the kernel when its last user is gone (closed, exited or killed), on huge
+pages.  Without it the default is posix, as CPython's; a block created
+there is removed when its creator is gone and its last user has closed it,
+by a small process (shmdev._tracker) that only the creator registers with,
+so that no process that merely attached can destroy it (gh-82300).
+"""
+
+import ctypes
+import errno
+import fcntl
+import functools
+import os
+import secrets
+import weakref
+
+from . import _lib, _tracker
+
+_O_CREX = os.O_CREAT | os.O_EXCL
+
+# CPython's names: "psm_" and 8 hex digits, short enough for every system.
+_SHM_SAFE_NAME_LENGTH = 14
+_SHM_NAME_PREFIX = "/psm_"
+_USE_POSIX = True
+
+
+def _make_filename():
+    """A random name for a new block."""
+    nbytes = (_SHM_SAFE_NAME_LENGTH - len(_SHM_NAME_PREFIX)) // 2
+    return _SHM_NAME_PREFIX + secrets.token_hex(nbytes)
+
+
+def _persist_flag(backend):
+    # sysv and posix names outlive their users, which libshmdev makes the
+    # caller say; the tracker then removes what a dead creator left.
+    return _lib.REGION_PERSIST if backend in ("sysv", "posix") else 0
+
+
+class SharedMemory:
+    """SharedMemory(name=None, create=False, size=0, *, track=True,
+    backend=None)
+
+    Creates a new shared memory block or attaches to an existing one, as
+    multiprocessing.shared_memory.SharedMemory does: name, size, buf,
+    close(), unlink(), pickling by name.  backend is "kernel", "posix",
+    "sysv" or "memfd" (whose blocks have no name and travel only by fork);
+    the default is $SHMDEV_BACKEND, else the kernel module when loaded,
+    else posix.  track=False leaves a block this process creates to be
+    unlinked by hand even if the process dies (posix and sysv).
+    """
+
+    # Defaults, so that close() and unlink() work on a half-made object.
+    _name = None
+    _region = None
+    _buf = None
+    _views = None
+    _flags = os.O_RDWR
+    _mode = 0o600
+    _prepend_leading_slash = True
+    _track = True
+    _created = False
+
+    def __init__(self, name=None, create=False, size=0, *, track=True,
+                 backend=None):
+        if not size >= 0:
+            raise ValueError("'size' must be a positive integer")
+        if create:
+            self._flags = _O_CREX | os.O_RDWR
+            if size == 0:
+                raise ValueError("'size' must be a positive number different from zero")
+        if name is None and not self._flags & os.O_EXCL:
+            raise ValueError("'name' can only be None if create=True")
+        self._track = track
+        self._backend = _lib.backend(backend)
+        self._views = weakref.WeakSet()
+        if name is None and self._backend == "memfd":
+            self._create(None, size)
+        elif name is None:
+            while True:
+                try:
+                    self._create(_make_filename(), size)
+                except FileExistsError:
+                    continue
+                break
+        else:
+            if not isinstance(name, str):
+                raise TypeError("shmdev: a name is a str, not %s" %
+                                type(name).__name__)
+            name = "/" + name if self._prepend_leading_slash else name
+            if self._flags & os.O_CREAT and size:
+                self._create(name, size)
+            else:
+                self._open(name)
+        self._map()
+
+    def _region_name(self):
+        return self._name.lstrip("/") if self._name else None
+
+    def _create(self, name, size):
+        r = ctypes.c_void_p()
+        rname = name.lstrip("/") if name else None
+        flags = (_lib.REGION_EXCL if self._flags & os.O_EXCL else 0) | \
+            (_persist_flag(self._backend) if rname else 0)
+        ret = _lib.region_create(_lib.BACKENDS[self._backend],
+                                 rname.encode() if rname else None, size,
+                                 flags, self._mode, ctypes.byref(r))
+        _lib.check(ret, "create shared memory", name)
+        self._region, self._name = r, name
+        self._created = bool(self._flags & os.O_EXCL)
+        if self._created and rname and self._track and \
+                self._backend in ("posix", "sysv"):
+            try:
+                _tracker.register(self._backend, rname, self._inode())
+            except BaseException:
+                self.close()
+                self.unlink()
+                raise
+
+    def _open(self, name):
+        r = ctypes.c_void_p()
+        ret = _lib.region_open(_lib.BACKENDS[self._backend],
+                               name.lstrip("/").encode(), 0, ctypes.byref(r))
+        _lib.check(ret, "open shared memory", name)
+        self._region, self._name = r, name
+
+    def _inode(self):
+        fd = _lib.region_fd(self._region)
+        return os.fstat(fd).st_ino if fd >= 0 else 0
+
+    def _map(self):
+        addr = ctypes.c_void_p()
+        try:
+            _lib.check(_lib.region_map(self._region, ctypes.byref(addr)),
+                       "map shared memory", self._name)
+            fd = _lib.region_fd(self._region)
+            if self._backend == "posix" and fd >= 0:
+                # Each user holds a shared lock: the tracker takes the
+                # block away only when it can lock it alone.
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    raise FileNotFoundError(errno.ENOENT,
+                                            "shmdev: the block is being removed",
+                                            self._name) from None
+        except BaseException:
+            created = self._created
+            self.close()
+            if created:
+                self.unlink()
+            raise
+        self._size = _lib.region_size(self._region)
+        self._addr = addr.value
+        arr = (ctypes.c_ubyte * self._size).from_address(self._addr)
+        self._buf = memoryview(arr).cast("B")
+
+    def _add_view(self, view):
+        """@view's memory goes away with this block's close()."""
+        self._views.add(view)
+
+    def __del__(self):
+        try:
+            self.close()
+        except (OSError, BufferError):
+            pass
+
+    def __reduce__(self):
+        if self._name is None:
+            raise TypeError("shmdev: a block without a name (memfd) travels only by fork")
+        return (functools.partial(self.__class__, backend=self._backend),
+                (self.name, False, self.size))
+
+    def __repr__(self):
+        return f'{self.__class__.__name__}({self.name!r}, size={self.size})'
+
+    @property
+    def buf(self):
+        "A memoryview of contents of the shared memory block."
+        return self._buf
+
+    @property
+    def name(self):
+        "Unique name that identifies the shared memory block."
+        if self._name and self._prepend_leading_slash and self._name.startswith("/"):
+            return self._name[1:]
+        return self._name
+
+    @property
+    def size(self):
+        "Size in bytes."
+        return self._size
+
+    @property
+    def backend(self):
+        "The backend that holds the block: kernel, posix, sysv or memfd."
+        return self._backend
+
+    def close(self):
+        """Closes access to the shared memory from this instance but does
+        not destroy the shared memory block.  BufferError while a view of
+        buf (e.g. a numpy array) still exists."""
+        if self._buf is not None:
+            self._buf.release()
+            self._buf = None
+        for v in list(self._views or ()):
+            v._unbind()
+        if self._region is not None:
+            _lib.region_close(self._region)
+            self._region = None
+
+    def unlink(self):
+        """Requests that the underlying shared memory block be destroyed:
+        the name goes at once, the memory with its last user."""
+        if self._name is None:
+            return
+        rname = self._region_name()
+        _lib.check(_lib.region_unlink(_lib.BACKENDS[self._backend],
+                                      rname.encode()),
+                   "unlink shared memory", self._name)
+        if self._track and self._backend in ("posix", "sysv"):
+            _tracker.unregister(self._backend, rname)
