@@ -186,10 +186,17 @@ static int kernel_dev(void)
 	return fd < 0 ? -errno : fd;
 }
 
+static int kernel_stat(int fd, struct shmdev_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	return ioctl(fd, SHMDEV_IOC_STAT, st) < 0 ? -errno : 0;
+}
+
 static int kernel_create(struct shmdev_region *r, unsigned int flags,
 			 unsigned int mode)
 {
 	struct shmdev_create c;
+	struct shmdev_stat st;
 	int dev = kernel_dev();
 
 	if (dev < 0)
@@ -213,13 +220,11 @@ static int kernel_create(struct shmdev_region *r, unsigned int flags,
 	}
 	close(dev);
 	r->fd = (int)c.fd;
+	/* The module rounds up to a page, and an existing region (no EXCL)
+	 * has its own size: report what there is, as kernel_open() does. */
+	if (!kernel_stat(r->fd, &st))
+		r->size = st.size;
 	return 0;
-}
-
-static int kernel_stat(int fd, struct shmdev_stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	return ioctl(fd, SHMDEV_IOC_STAT, st) < 0 ? -errno : 0;
 }
 
 static int kernel_open(struct shmdev_region *r)

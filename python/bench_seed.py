@@ -11,7 +11,10 @@ parallel by chunks, over
   shmdev-bulk  shmdev.TypedList doubled by a shmdev.Pool (workers attached
                once, C loop)
 
-and print seconds per iteration.  A cell whose estimate (from the size
+and print seconds per iteration, and how many times faster shmdev-item is
+than plain (item/plain above 1: sharing item by item pays).  Then the cost
+of one item's get and set in one process, CPython's ShareableList against
+shmdev's (its C extension, or pure Python without it).  A cell whose estimate (from the size
 below it) exceeds --budget seconds is skipped and says so.
 
   python3 python/bench_seed.py [--sizes 99,999,...] [--workers P]
@@ -120,6 +123,29 @@ def run_shmdev_bulk(n, workers, iters, backend):
     return times, ok
 
 
+def per_item(n=100000):
+    """ns per get and per set over n items, CPython's list and shmdev's."""
+    from multiprocessing import shared_memory
+    out = {}
+    for label, make in (("cpython-sl", shared_memory.ShareableList),
+                        ("shmdev", shmdev.ShareableList)):
+        sl = make(range(n))
+        best_get = best_set = float("inf")
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for i in range(n):
+                sl[i]
+            best_get = min(best_get, time.perf_counter() - t0)
+            t0 = time.perf_counter()
+            for i in range(n):
+                sl[i] = i
+            best_set = min(best_set, time.perf_counter() - t0)
+        sl.shm.close()
+        sl.shm.unlink()
+        out[label] = (best_get / n * 1e9, best_set / n * 1e9)
+    return out
+
+
 def fmt(s):
     if s is None:
         return "-"
@@ -155,12 +181,13 @@ def main():
     print("seed experiment: double every int of a list, %d workers, %d "
           "iterations, shmdev backend %s, Python %s" %
           (a.workers, a.iterations, backend, sys.version.split()[0]))
-    print("%10s" % "N" + "".join("%16s" % p for p in paths))
+    print("%10s" % "N" + "".join("%16s" % p for p in paths) + "%12s" % "item/plain")
     last = {p: None for p in paths}
     ctx = mp.get_context("fork")
     with ctx.Pool(a.workers) as pool:
         for n in sizes:
             row = []
+            meds = {}
             for p in paths:
                 est = None
                 if last[p] is not None:
@@ -181,10 +208,23 @@ def main():
                                                 backend)
                 med = statistics.median(times)
                 last[p] = (time.perf_counter() - t0, n)
+                meds[p] = med
                 row.append(fmt(med) + ("" if ok else " WRONG"))
-            print("%10d" % n + "".join("%16s" % c for c in row), flush=True)
+            ratio = ("%.2fx" % (meds["plain"] / meds["shmdev-item"])
+                     if meds.get("plain") and meds.get("shmdev-item") else "-")
+            print("%10d" % n + "".join("%16s" % c for c in row) + "%12s" % ratio,
+                  flush=True)
     print("median seconds per iteration; 'skip ~T' is the estimated time of "
           "one iteration that --budget left out")
+    import shmdev._sharable as impl
+    kind = "C extension" if impl._View.__module__ == "shmdev._speedups" else "pure Python"
+    items = per_item()
+    c, d = items["cpython-sl"], items["shmdev"]
+    print("\nper item, one process, 100,000 items (shmdev: %s):" % kind)
+    print("%12s %10s %10s" % ("", "get", "set"))
+    for label, (g, st) in items.items():
+        print("%12s %8.0f ns %8.0f ns" % (label, g, st))
+    print("%12s %9.1fx %9.1fx" % ("speed-up", c[0] / d[0], c[1] / d[1]))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ set -u
 pkgs=(
 	build-essential pkg-config perl cpio gzip xz-utils kmod
 	libcmocka-dev libkmod-dev sparse dkms clang libclang-rt-14-dev
-	qemu-system-x86 busybox-static python3 python3-dev python3-numpy trinity
+	qemu-system-x86 busybox-static python3 python3-dev python3-venv python3-numpy trinity
 	# The kernels of the matrix that make check boots: Debian 12's stock
 	# 6.1 and its 6.12 (Debian 13's kernel), with headers for DKMS.
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1

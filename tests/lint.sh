@@ -79,11 +79,12 @@ pv=$(sed -n 's/^Version: //p' "$B/libshmdev.pc" 2>/dev/null)
 # The Debian version's upstream part (no Debian revision for a native package).
 cv=$(dpkg-parsechangelog -l debian/changelog -S Version 2>/dev/null)
 cv=${cv%-*}
+yv=$(sed -n 's/^version = "\(.*\)"/\1/p' python/pyproject.toml)
 if [ -n "$hv" ] && [ "$hv" = "$dv" ] && [ "$hv" = "$tv" ] && [ "$hv" = "$pv" ] &&
-   [ "$hv" = "$cv" ]; then
-	res PASS lint/version "header, dkms.conf, tool, pkg-config and debian/changelog all say $hv"
+   [ "$hv" = "$cv" ] && [ "$hv" = "$yv" ]; then
+	res PASS lint/version "header, dkms.conf, tool, pkg-config, debian/changelog and pyproject.toml all say $hv"
 else
-	res FAIL lint/version "header '$hv', dkms.conf '$dv', tool '$tv', pkg-config '$pv', debian/changelog '$cv'"
+	res FAIL lint/version "header '$hv', dkms.conf '$dv', tool '$tv', pkg-config '$pv', debian/changelog '$cv', pyproject.toml '$yv'"
 fi
 
 # The Debian symbols file lists exactly the version script's symbols, each

@@ -5,7 +5,8 @@
 # user-space backends (SHMDEV_TEST_BACKENDS) and, when /dev/shmlist is
 # here, the kernel one.  Each test is one result.
 #
-# With the C extension and without it (SHMDEV_NO_SPEEDUPS=1).
+# Three times: from the source tree with the C extension and without it
+# (SHMDEV_NO_SPEEDUPS=1), and installed with pip into a venv.
 #
 # usage: python.sh RESULTS
 set -u
@@ -18,13 +19,13 @@ backends=${SHMDEV_TEST_BACKENDS:-memfd sysv posix}
 mkdir -p "$top/build"
 status=0
 
-# run LABEL [ENV...]: the suite once, each test one result named LABEL/...
+# run LABEL PYTHON [ENV...]: the suite once, each test one result named
+# LABEL/Class.test
 run() {
-	local label=$1 log=$top/build/$1-tests.log rc name= n=0 line
-	shift
-	env "$@" SHMDEV_LIB="$top/build/libshmdev.so.0" SHMDEV_TEST_BACKENDS="$backends" \
-		SHMDEV_TEST_SOURCE=1 timeout 600 "$py" -m unittest discover \
-		-s "$top/python/tests" -v > "$log" 2>&1
+	local label=$1 python=$2 log=$top/build/$1-tests.log rc name= n=0 line
+	shift 2
+	(cd / && env "$@" SHMDEV_TEST_BACKENDS="$backends" timeout 600 \
+		"$python" -m unittest discover -s "$top/python/tests" -v) > "$log" 2>&1
 	rc=$?
 	while IFS= read -r line; do
 		# "test_x (module.Class.test_x) ...": the result is Class.test_x.
@@ -52,12 +53,39 @@ run() {
 	[ "$rc" -eq 0 ] || status=1
 }
 
-# With the C extension (make python), and in pure Python as without it.
+# From the source tree, with the C extension (make python), and in pure
+# Python as without it.
+src=(SHMDEV_TEST_SOURCE=1 SHMDEV_LIB="$top/build/libshmdev.so.0")
 if ls "$top"/python/shmdev/_speedups.*.so > /dev/null 2>&1; then
-	run python
+	run python "$py" "${src[@]}"
 else
 	printf 'FAIL\tpython/speedups\tthe C extension is not built (make python)\n' >> "$results"
 	status=1
 fi
-run python-pure SHMDEV_NO_SPEEDUPS=1
+run python-pure "$py" "${src[@]}" SHMDEV_NO_SPEEDUPS=1
+
+# As a user installs it: libshmdev by make install, the binding by pip
+# into a venv (no network: the build backend is in python/), and the
+# suite run by that venv's python against the installed package.
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+if make -s -C "$top" install PREFIX="$tmp/prefix" > "$tmp/install.log" 2>&1 &&
+   "$py" -m venv --system-site-packages "$tmp/venv" > "$tmp/venv.log" 2>&1 &&
+   PKG_CONFIG_PATH="$tmp/prefix/lib/pkgconfig" "$tmp/venv/bin/pip" install \
+	--no-index "$top/python" > "$tmp/pip.log" 2>&1; then
+	where=$(cd / && "$tmp/venv/bin/python" -c 'import shmdev, shmdev._sharable as s
+print(shmdev.__file__, s._View.__module__)')
+	case $where in
+	"$tmp/venv/"*" shmdev._speedups")
+		printf 'PASS\tpython-installed/pip\tpip install ./python: %s\n' "$where" >> "$results"
+		run python-installed "$tmp/venv/bin/python" ;;
+	*)
+		printf 'FAIL\tpython-installed/pip\timported %s\n' "$where" >> "$results"
+		status=1 ;;
+	esac
+else
+	cat "$tmp"/*.log
+	printf 'FAIL\tpython-installed/pip\tmake install, venv or pip install failed\n' >> "$results"
+	status=1
+fi
 exit $status

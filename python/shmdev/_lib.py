@@ -21,10 +21,16 @@ TYPE_TO_CODE = {v[0]: k for k, v in TYPECODES.items()}
 
 
 def _load():
-    """libshmdev: $SHMDEV_LIB, the build tree next to this package, or the
-    system's."""
+    """libshmdev: $SHMDEV_LIB, the one this package was built against (pip
+    install), the build tree next to this package, or the system's."""
     here = os.path.dirname(os.path.abspath(__file__))
+    try:
+        # pip install: the library the extension was built against.
+        from ._build_config import LIBDIR as built
+    except ImportError:
+        built = None
     candidates = [os.environ.get("SHMDEV_LIB"),
+                  built and os.path.join(built, "libshmdev.so.0"),
                   os.path.join(here, "..", "..", "build", "libshmdev.so.0"),
                   ctypes.util.find_library("shmdev"), "libshmdev.so.0"]
     last = None

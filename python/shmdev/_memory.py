@@ -217,8 +217,13 @@ class SharedMemory:
         if self._name is None:
             return
         rname = self._region_name()
-        _lib.check(_lib.region_unlink(_lib.BACKENDS[self._backend],
-                                      rname.encode()),
-                   "unlink shared memory", self._name)
+        ret = _lib.region_unlink(_lib.BACKENDS[self._backend], rname.encode())
+        if (ret == -errno.ENOENT and self._backend == "kernel" and
+                self._created and self._region is None):
+            # The usual close(); unlink() of a creator: a kernel region
+            # went with its last user at close(), which is all unlink()
+            # asks for (as CPython on Windows, whose unlink() does nothing).
+            return
+        _lib.check(ret, "unlink shared memory", self._name)
         if self._track and self._backend in ("posix", "sysv"):
             _tracker.unregister(self._backend, rname)
