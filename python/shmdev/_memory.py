@@ -90,6 +90,8 @@ class SharedMemory:
             if not isinstance(name, str):
                 raise TypeError("shmdev: a name is a str, not %s" %
                                 type(name).__name__)
+            if "\0" in name:
+                raise ValueError("embedded null character")
             name = "/" + name if self._prepend_leading_slash else name
             if self._flags & os.O_CREAT and size:
                 self._create(name, size)

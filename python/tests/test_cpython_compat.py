@@ -63,6 +63,14 @@ class SharedMemoryCase(unittest.TestCase):
         with self.assertRaises(ValueError):
             SharedMemory(create=False)
 
+    def test_bad_names(self):
+        with self.assertRaises(ValueError):
+            SharedMemory("shmdev\0test", create=True, size=8)
+        with self.assertRaises(OSError):
+            SharedMemory("shmdev/test", create=True, size=8)
+        with self.assertRaises(TypeError):
+            SharedMemory(42, create=True, size=8)
+
     def test_unlink_twice(self):
         sms = SharedMemory(create=True, size=5000)
         duo = SharedMemory(sms.name)
