@@ -225,7 +225,7 @@ static unsigned char *worker_attach(struct shmdev_region *r)
 static void run_chunks(struct pool_ctl *c, unsigned int id,
 		       unsigned char *elems, void *arg)
 {
-	uint64_t nchunks = (c->count + c->chunk - 1) / c->chunk;
+	uint64_t nchunks = c->count / c->chunk + (c->count % c->chunk != 0);
 	uint64_t k;
 
 	if (c->flags & SHMDEV_POOL_DYNAMIC) {
@@ -312,6 +312,25 @@ static int pool_lost_worker(struct shmdev_pool *p)
 		}
 	}
 	return lost;
+}
+
+/*
+ * A worker died mid-job: the job has failed, and the others must not go
+ * on writing the list after the caller is told so.  They are killed and
+ * reaped; the pool stays broken.
+ */
+static void pool_stop_workers(struct shmdev_pool *p)
+{
+	unsigned int i;
+
+	p->broken = 1;
+	for (i = 0; i < p->nworkers; i++) {
+		if (p->pids[i] <= 0)
+			continue;
+		kill(p->pids[i], SIGKILL);
+		waitpid(p->pids[i], NULL, 0);
+		p->pids[i] = 0;
+	}
 }
 
 /*
@@ -429,7 +448,7 @@ int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 		    const void *arg, size_t arg_len, size_t chunk)
 {
 	struct pool_ctl *c;
-	int64_t len;
+	int64_t len, next_check;
 	uint32_t d;
 
 	if (!p || !fn || arg_len > POOL_ARG_MAX || (arg_len && !arg))
@@ -468,14 +487,25 @@ int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 		run_chunks(c, p->nworkers, shmdev_list_data(p->list),
 			   c->arg_len ? c->arg : NULL);
 
+	/*
+	 * The workers are checked every POOL_LIVENESS_NS by the clock, not by
+	 * the futex timing out: a signal or a stray wake-up must not restart
+	 * the count, or a caller that gets signals often would never notice.
+	 */
+	next_check = now_ns() + POOL_LIVENESS_NS;
 	while ((d = shm_load_acquire32(&c->done)) < p->nworkers) {
-		if (wait_change(&c->done, d, &c->done_sleeping,
-				caller_spin_ns(p), POOL_LIVENESS_NS,
-				p->oversubscribed) == -ETIMEDOUT &&
-		    pool_lost_worker(p)) {
-			p->broken = 1;
+		int64_t left = next_check - now_ns();
+
+		if (left > 0) {
+			wait_change(&c->done, d, &c->done_sleeping,
+				    caller_spin_ns(p), left, p->oversubscribed);
+			continue;
+		}
+		if (pool_lost_worker(p)) {
+			pool_stop_workers(p);
 			return -ECHILD;
 		}
+		next_check = now_ns() + POOL_LIVENESS_NS;
 	}
 	return 0;
 }
@@ -504,7 +534,11 @@ int shmdev_pool_destroy(struct shmdev_pool *p)
 			}
 			/* A second to leave, then SIGKILL. */
 			for (tries = 0; tries < 1000; tries++) {
-				if (waitpid(p->pids[i], &st, WNOHANG) != 0)
+				pid_t got = waitpid(p->pids[i], &st, WNOHANG);
+
+				if (got < 0)		/* reaped by someone else */
+					st = 0;
+				if (got != 0)
 					break;
 				nanosleep(&pause, NULL);
 			}

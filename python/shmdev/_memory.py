@@ -14,6 +14,7 @@ import ctypes
 import errno
 import fcntl
 import functools
+import mmap
 import os
 import secrets
 import weakref
@@ -56,6 +57,8 @@ class SharedMemory:
     # Defaults, so that close() and unlink() work on a half-made object.
     _name = None
     _region = None
+    _mmap = None
+    _keeper = None
     _buf = None
     _views = None
     _flags = os.O_RDWR
@@ -134,12 +137,20 @@ class SharedMemory:
         return os.fstat(fd).st_ino if fd >= 0 else 0
 
     def _map(self):
-        addr = ctypes.c_void_p()
+        fd = _lib.region_fd(self._region) if self._region else -1
         try:
-            _lib.check(_lib.region_map(self._region, ctypes.byref(addr)),
-                       "map shared memory", self._name)
-            fd = _lib.region_fd(self._region)
-            if self._backend == "posix" and fd >= 0:
+            if fd >= 0:
+                # A mmap, as CPython's: it counts the views of buf (slices,
+                # numpy arrays), and close() refuses while one exists.
+                self._size = _lib.region_size(self._region)
+                self._mmap = mmap.mmap(fd, self._size)
+                probe = ctypes.c_char.from_buffer(self._mmap)
+                self._addr = ctypes.addressof(probe)
+                del probe
+                buf = memoryview(self._mmap)
+            else:
+                buf = self._map_sysv()
+            if self._backend == "posix":
                 # Each user holds a shared lock: the tracker takes the
                 # block away only when it can lock it alone.
                 try:
@@ -154,10 +165,21 @@ class SharedMemory:
             if created:
                 self.unlink()
             raise
+        self._buf = buf
+
+    def _map_sysv(self):
+        """sysv has no descriptor to mmap: libshmdev attaches it, and the
+        detach waits until the last view of buf is gone (a finalizer on
+        the buffer's owner), so no view ever points at unmapped memory."""
+        addr = ctypes.c_void_p()
+        _lib.check(_lib.region_map(self._region, ctypes.byref(addr)),
+                   "map shared memory", self._name)
         self._size = _lib.region_size(self._region)
         self._addr = addr.value
         arr = (ctypes.c_ubyte * self._size).from_address(self._addr)
-        self._buf = memoryview(arr).cast("B")
+        region, self._region = self._region, None
+        self._keeper = weakref.finalize(arr, _lib.region_close, region)
+        return memoryview(arr).cast("B")
 
     def _add_view(self, view):
         """@view's memory goes away with this block's close()."""
@@ -203,12 +225,18 @@ class SharedMemory:
     def close(self):
         """Closes access to the shared memory from this instance but does
         not destroy the shared memory block.  BufferError while a view of
-        buf (e.g. a numpy array) still exists."""
+        buf (a slice, a numpy array) still exists, as CPython's."""
         if self._buf is not None:
             self._buf.release()
             self._buf = None
+        if self._mmap is not None:
+            self._mmap.close()
+            self._mmap = None
         for v in list(self._views or ()):
             v._unbind()
+        if self._keeper is not None:
+            # sysv: detached when the last view of the buffer goes.
+            self._keeper = None
         if self._region is not None:
             _lib.region_close(self._region)
             self._region = None

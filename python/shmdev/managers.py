@@ -86,7 +86,10 @@ class SharedMemoryManager(managers.BaseManager):
                 managers.dispatch(conn, None, 'track_segment', (name, backend))
             except BaseException:
                 block.close()
-                SharedMemory(name, backend=backend).unlink()
+                try:
+                    block.unlink()
+                except FileNotFoundError:
+                    pass        # the kernel freed it with its last user
                 raise
 
     def SharedMemory(self, size, *, backend=None):

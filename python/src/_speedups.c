@@ -121,14 +121,14 @@ static PyObject *list_unbind(ListView *self, PyObject *Py_UNUSED(unused))
 	Py_RETURN_NONE;
 }
 
+/*
+ * The index first: __index__ may run any Python, closing the list too;
+ * only then is the list checked, and nothing runs after that.
+ */
 static Py_ssize_t list_position(ListView *self, PyObject *key)
 {
 	Py_ssize_t i;
 
-	if (!self->base) {
-		closed_error("ShareableList");
-		return -1;
-	}
 	if (!PyIndex_Check(key)) {
 		PyErr_Format(PyExc_TypeError,
 			     "ShareableList indices must be integers, not %.200s",
@@ -138,6 +138,10 @@ static Py_ssize_t list_position(ListView *self, PyObject *key)
 	i = PyNumber_AsSsize_t(key, PyExc_IndexError);
 	if (i == -1 && PyErr_Occurred())
 		return -1;
+	if (!self->base) {
+		closed_error("ShareableList");
+		return -1;
+	}
 	if (i < 0)
 		i += self->n;
 	if (i < 0 || i >= self->n) {
@@ -515,12 +519,11 @@ static PyObject *typed_unbind(TypedView *self, PyObject *Py_UNUSED(unused))
 	Py_RETURN_NONE;
 }
 
+/* As list_position(): the index first, then the list. */
 static Py_ssize_t typed_position(TypedView *self, PyObject *key)
 {
-	Py_ssize_t i, n = typed_len(self);
+	Py_ssize_t i, n;
 
-	if (n < 0)
-		return -1;
 	if (!PyIndex_Check(key)) {
 		PyErr_Format(PyExc_TypeError,
 			     "TypedList indices must be integers, not %.200s",
@@ -529,6 +532,9 @@ static Py_ssize_t typed_position(TypedView *self, PyObject *key)
 	}
 	i = PyNumber_AsSsize_t(key, PyExc_IndexError);
 	if (i == -1 && PyErr_Occurred())
+		return -1;
+	n = typed_len(self);
+	if (n < 0)
 		return -1;
 	if (i < 0)
 		i += n;

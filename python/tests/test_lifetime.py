@@ -181,6 +181,30 @@ class Lifetime(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(r.stderr, "")
 
+    def test_index_that_closes(self):
+        sl = ShareableList([1, 2])
+
+        class Closer:
+            def __index__(self):
+                sl.shm.close()
+                return 0
+        with self.assertRaises(ValueError):
+            sl[Closer()]
+        sl.shm.unlink()
+
+    def test_view_of_buf_outlives_close(self):
+        shm = SharedMemory(create=True, size=64)
+        view = shm.buf[:8]
+        if self.BACKEND == "sysv":
+            shm.close()             # detached when the view goes
+        else:
+            with self.assertRaises(BufferError):
+                shm.close()
+        view[0] = 7                 # still mapped either way
+        del view
+        shm.close()
+        shm.unlink()
+
     def test_closed_list(self):
         sl = ShareableList([1])
         sl.shm.close()

@@ -7,9 +7,11 @@
 #include <dirent.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -337,6 +339,52 @@ static void test_worker_killed_policies(void **state)
 	}
 }
 
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/*
+ * A caller that gets signals every few milliseconds (each one waking it
+ * from the futex early) still finds its dead worker, and once it says
+ * -ECHILD no worker of the job is left running.
+ */
+static void test_worker_killed_under_signals(void **state)
+{
+	struct itimerval every = { { 0, 3000 }, { 0, 3000 } }, off = { 0 };
+	struct sigaction sa = { .sa_handler = on_alarm }, old;
+	struct shmdev_list *l = make_list(backends[0], 1000);
+	struct shmdev_pool *p;
+
+	(void)state;
+	caller_pid = getpid();
+	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
+	assert_int_equal(setitimer(ITIMER_REAL, &every, NULL), 0);
+	assert_int_equal(shmdev_pool_create(l, 2, SHMDEV_POOL_CALLER_RUNS |
+					    SHMDEV_POOL_WAIT_PASSIVE, &p), 0);
+	assert_int_equal(shmdev_pool_run(p, die_in_worker, NULL, 0, 0), -ECHILD);
+	no_children_left();
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &old, NULL);
+	assert_int_equal(shmdev_pool_destroy(p), -ECHILD);
+	shmdev_list_detach(l);
+}
+
+/* A chunk near SIZE_MAX is one chunk, not a job that does nothing. */
+static void test_huge_chunk(void **state)
+{
+	struct shmdev_list *l = make_list(backends[0], 10);
+	struct shmdev_pool *p;
+
+	(void)state;
+	assert_int_equal(shmdev_pool_create(l, 1, 0, &p), 0);
+	assert_int_equal(shmdev_pool_run(p, dbl, NULL, 0, SIZE_MAX), 0);
+	check_doubled(l, 10, 1, 0);
+	assert_int_equal(shmdev_pool_destroy(p), 0);
+	shmdev_list_detach(l);
+	no_children_left();
+}
+
 static void test_errors(void **state)
 {
 	struct shmdev_list *l = make_list(backends[0], 10), *m;
@@ -444,6 +492,8 @@ int main(void)
 		cmocka_unit_test(test_empty_list),
 		cmocka_unit_test(test_worker_killed),
 		cmocka_unit_test(test_worker_killed_policies),
+		cmocka_unit_test(test_worker_killed_under_signals),
+		cmocka_unit_test(test_huge_chunk),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_owner_dies),
 	};
