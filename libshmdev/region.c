@@ -582,6 +582,22 @@ int shmdev_region_fd(const struct shmdev_region *r)
 	return r->fd;
 }
 
+int shmdev_region_id(const struct shmdev_region *r, uint64_t *id)
+{
+	struct stat st;
+
+	if (!r || !id)
+		return -EINVAL;
+	if (r->fd < 0) {
+		*id = (uint64_t)(unsigned int)r->shmid;
+		return 0;
+	}
+	if (fstat(r->fd, &st) < 0)
+		return -errno;
+	*id = (uint64_t)st.st_ino;
+	return 0;
+}
+
 /*
  * Sum smaps fields over the mappings that overlap [addr, addr + size):
  * bytes mapped with huge pages, and the kernel page size.

@@ -201,6 +201,15 @@ SHMDEV_EXPORT int shmdev_huge_bytes(const void *addr, size_t len,
 SHMDEV_EXPORT int shmdev_region_fd(const struct shmdev_region *r);
 
 /*
+ * shmdev_region_id - an identity of @r's memory: the same in every process
+ * that has it open, and different for a region made again under the same
+ * name (the inode; the shmid for sysv).  Returns 0 and *@id, -EINVAL, or
+ * fstat's errno.
+ */
+SHMDEV_EXPORT int shmdev_region_id(const struct shmdev_region *r,
+				   uint64_t *id);
+
+/*
  * shmdev_region_unlink - remove the name; the memory goes with the last
  * user.  Returns 0, -EINVAL, -ENOENT, -EPERM, -EOPNOTSUPP (memfd).
  */

@@ -73,6 +73,14 @@ region_unlink = _proto("shmdev_region_unlink", ctypes.c_int, ctypes.c_int,
                        ctypes.c_char_p)
 region_size = _proto("shmdev_region_size", ctypes.c_size_t, P)
 region_fd = _proto("shmdev_region_fd", ctypes.c_int, P)
+region_id = _proto("shmdev_region_id", ctypes.c_int, P,
+                   ctypes.POINTER(ctypes.c_uint64))
+
+
+def ident(r):
+    """The identity of region @r's memory (shmdev_region_id()), or 0."""
+    out = ctypes.c_uint64()
+    return out.value if region_id(r, ctypes.byref(out)) == 0 else 0
 list_create = _proto("shmdev_list_create", ctypes.c_int, ctypes.c_int,
                      ctypes.c_char_p, ctypes.c_int, ctypes.c_size_t,
                      ctypes.c_size_t, ctypes.c_uint, ctypes.c_uint, PP)

@@ -119,7 +119,8 @@ class SharedMemory:
         if self._created and rname and self._track and \
                 self._backend in ("posix", "sysv"):
             try:
-                _tracker.register(self._backend, rname, self._inode())
+                _tracker.register(self._backend, rname,
+                                  _lib.ident(self._region))
             except BaseException:
                 self.close()
                 self.unlink()
@@ -131,10 +132,6 @@ class SharedMemory:
                                name.lstrip("/").encode(), 0, ctypes.byref(r))
         _lib.check(ret, "open shared memory", name)
         self._region, self._name = r, name
-
-    def _inode(self):
-        fd = _lib.region_fd(self._region)
-        return os.fstat(fd).st_ino if fd >= 0 else 0
 
     def _map(self):
         fd = _lib.region_fd(self._region) if self._region else -1

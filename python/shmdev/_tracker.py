@@ -2,16 +2,19 @@
 """Removing what a dead creator left on posix and sysv.
 
 A process that creates a named posix or sysv block registers it here; the
-first registration starts one tracker process per creator, which reads "R backend name inode" and
+first registration starts one tracker process per creator, which reads "R backend name id" and
 "U backend name" lines on a pipe.  When the pipe closes (the creator, and
 every child that inherited the pipe, has exited or been killed), it
 removes each block still registered:
 
 - posix: once nobody holds the block open.  Every SharedMemory holds a
   shared flock on its descriptor; the tracker waits for an exclusive one,
-  then unlinks, and only if the name still has the inode it registered.
+  then unlinks.
 - sysv: at once with IPC_RMID, which the kernel carries out at the last
   detach.
+
+and in both only if the name still names the block it registered
+(shmdev_region_id(): the inode, the shmid), never one made again since.
 
 Only creators register, never processes that attach, so a child's exit
 never destroys a block that others use (CPython's gh-82300), and nothing
@@ -64,9 +67,9 @@ def _send(line):
         data = data[os.write(fd, data):]
 
 
-def register(backend, name, inode):
+def register(backend, name, ident):
     with _lock:
-        _send("R %s %s %d" % (backend, name, inode))
+        _send("R %s %s %d" % (backend, name, ident))
 
 
 def unregister(backend, name):
@@ -75,18 +78,23 @@ def unregister(backend, name):
             _send("U %s %s" % (backend, name))
 
 
-def _remove_posix(lib, name, inode):
+def _remove(lib, backend, name, ident):
+    """Remove @name if it is still the block that was registered: posix
+    once nobody holds it open, sysv at once (IPC_RMID: the memory goes at
+    the last detach)."""
     r = ctypes.c_void_p()
-    if lib.region_open(lib.BACKENDS["posix"], name.encode(), 0,
+    if lib.region_open(lib.BACKENDS[backend], name.encode(), 0,
                        ctypes.byref(r)) < 0:
         return
     try:
-        fd = lib.region_fd(r)
-        if os.fstat(fd).st_ino != inode:
+        if lib.ident(r) != ident:
             return      # unlinked, and the name reused by someone else
-        fcntl.flock(fd, fcntl.LOCK_EX)      # until the last user closes
-        if os.fstat(fd).st_nlink:
-            lib.region_unlink(lib.BACKENDS["posix"], name.encode())
+        if backend == "posix":
+            fd = lib.region_fd(r)
+            fcntl.flock(fd, fcntl.LOCK_EX)      # until the last user closes
+            if not os.fstat(fd).st_nlink:
+                return
+        lib.region_unlink(lib.BACKENDS[backend], name.encode())
     finally:
         lib.region_close(r)
 
@@ -102,11 +110,9 @@ def main():
         elif len(f) == 3 and f[0] == "U":
             blocks.pop((f[1], f[2]), None)
     threads = []
-    for (backend, name), inode in blocks.items():
-        if backend == "sysv":
-            lib.region_unlink(lib.BACKENDS["sysv"], name.encode())
-        elif backend == "posix":
-            t = threading.Thread(target=_remove_posix, args=(lib, name, inode))
+    for (backend, name), ident in blocks.items():
+        if backend in ("posix", "sysv"):
+            t = threading.Thread(target=_remove, args=(lib, backend, name, ident))
             t.start()
             threads.append(t)
     for t in threads:

@@ -39,28 +39,29 @@ class _Attached:
         self.name = name
         self._backend = b
         try:
-            ino = self._hold()
+            self._hold()
             if name and b in ("posix", "sysv"):
-                _tracker.register(b, name, ino)
+                _tracker.register(b, name,
+                                  _lib.ident(_lib.list_region(self._list)))
         except BaseException:
             self.close()
             if name:
                 _lib.region_unlink(_lib.BACKENDS[b], name.encode())
+                _tracker.unregister(b, name)
             raise
 
     def _hold(self):
         """As SharedMemory: a shared lock on a posix list's descriptor while
-        it is attached (see shmdev._tracker); returns its inode."""
+        it is attached (see shmdev._tracker)."""
         fd = _lib.region_fd(_lib.list_region(self._list))
         if self._backend != "posix" or fd < 0:
-            return 0
+            return
         try:
             fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
         except BlockingIOError:
             raise FileNotFoundError(errno.ENOENT,
                                     "shmdev: the list is being removed",
                                     self.name) from None
-        return os.fstat(fd).st_ino
 
     def _attach(self, name, readonly):
         b = _lib.backend(self._backend)

@@ -71,6 +71,24 @@ class Lifetime(unittest.TestCase):
                 with self.assertRaises(FileNotFoundError):
                     SharedMemory(name)
 
+    def test_tracker_spares_a_block_made_again(self):
+        """A dead creator's name, unlinked and made again by someone else:
+        the tracker leaves the new block alone."""
+        p, name, before = self._killed_creator("block")
+        SharedMemory(name).unlink()
+        again = SharedMemory(name, create=True, size=4096, track=False)
+        p.send_signal(signal.SIGKILL)
+        p.wait()
+        time.sleep(1)
+        try:
+            SharedMemory(name).close()      # still there
+        finally:
+            again.close()
+            try:
+                again.unlink()
+            except FileNotFoundError:
+                pass                        # kernel: gone with its last user
+
     def test_killed_creator_waits_for_last_user(self):
         p, name, before = self._killed_creator("block")
         user = SharedMemory(name)
