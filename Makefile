@@ -8,6 +8,7 @@
 #   make check      everything tested: host, lints, DKMS, QEMU guest
 #   make check-host the kernel tests against the module loaded on this machine
 #   make deb        the Debian packages, in build/deb/
+#   make mpi        libshmdev-mpi, its tests and shmdev-mpi-bench (Open MPI)
 #   make install    library, headers, pkg-config, tool, udev rule (DESTDIR, PREFIX)
 
 VERSION := $(shell sed -n 's/^\#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' include/uapi/linux/shmdev.h)
@@ -56,7 +57,7 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
 	$(GUEST_SCRIPTS:tests/vm/guest/%.sh=$(B)/tests/vm/%)
 SONAME := libshmdev.so.$(SOMAJOR)
 
-.PHONY: all shmdev lib tool tests python check check-host bench install uninstall fuzz \
+.PHONY: all shmdev lib tool tests python mpi install-mpi check check-host bench install uninstall fuzz \
 	reliability check-debug check-kernel mutants deb \
 	clean sparse FORCE
 
@@ -74,6 +75,33 @@ sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 CHECK=sparse modules
 
 lib: $(B)/$(SONAME) $(B)/libshmdev.a $(B)/libshmdev.pc
+
+# libshmdev-mpi and its tests and bench, over Debian's Open MPI
+# (libopenmpi-dev): a separate library, so that libshmdev needs no MPI.
+MPI_CFLAGS = $(shell pkg-config --cflags ompi-c 2>/dev/null)
+MPI_LIBS = $(shell pkg-config --libs ompi-c 2>/dev/null)
+MPI_SONAME := libshmdev-mpi.so.$(SOMAJOR)
+mpi: $(B)/$(MPI_SONAME) $(B)/libshmdev-mpi.pc $(B)/tests/mpi/t_mpi_list \
+	$(B)/shmdev-mpi-bench
+$(B)/mpi/%.o: mpi/%.c mpi/shmdev-mpi.h libshmdev/shmdev.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Impi $(MPI_CFLAGS) $(ALL_CFLAGS) -fPIC \
+		-fvisibility=hidden -DSHMDEV_MPI_BUILDING_LIB -c -o $@ $<
+$(B)/$(MPI_SONAME): $(B)/mpi/list.o mpi/libshmdev-mpi.sym $(B)/$(SONAME)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(MPI_SONAME) \
+		-Wl,--version-script=mpi/libshmdev-mpi.sym -Wl,-z,defs \
+		-o $@ $(B)/mpi/list.o -L$(B) -lshmdev $(MPI_LIBS)
+	ln -sf $(MPI_SONAME) $(B)/libshmdev-mpi.so
+$(B)/libshmdev-mpi.pc: mpi/libshmdev-mpi.pc.in FORCE
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+$(B)/tests/mpi/%: tests/mpi/%.c $(B)/$(MPI_SONAME)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) -Impi $(MPI_CFLAGS) $(ALL_CFLAGS) -o $@ $< -L$(B) \
+		-lshmdev-mpi -lshmdev $(MPI_LIBS) -Wl,--disable-new-dtags,-rpath,$(CURDIR)/$(B)
+$(B)/shmdev-mpi-bench: mpi/bench.c $(B)/$(MPI_SONAME)
+	$(CC) $(CPPFLAGS) -Impi $(MPI_CFLAGS) $(ALL_CFLAGS) -o $@ $< -L$(B) \
+		-lshmdev-mpi -lshmdev $(MPI_LIBS) -Wl,--disable-new-dtags,-rpath,$(CURDIR)/$(B)
 
 # The Python binding's C extension, built in place next to the package
 # (python3-dev): item access of ShareableList and TypedList in C.
@@ -215,7 +243,21 @@ install: lib tool $(B)/libshmdev.pc
 		$(if $(filter $(n).3,$(notdir $(p))),,\
 		echo ".so man3/$(notdir $(p))" > $(DESTDIR)$(MANDIR)/man3/$(n).3;)))
 
+# libshmdev-mpi (make mpi first): library, header, pkg-config file.
+install-mpi: mpi
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0755 $(B)/$(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libshmdev-mpi.so.$(VERSION)
+	ln -sf libshmdev-mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libshmdev-mpi.so
+	install -m 0644 mpi/shmdev-mpi.h $(DESTDIR)$(INCLUDEDIR)/shmdev-mpi.h
+	install -m 0644 $(B)/libshmdev-mpi.pc $(DESTDIR)$(PKGCONFIGDIR)/libshmdev-mpi.pc
+	install -m 0755 $(B)/shmdev-mpi-bench $(DESTDIR)$(BINDIR)/shmdev-mpi-bench
+
 uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libshmdev-mpi.so.$(VERSION) \
+		$(DESTDIR)$(LIBDIR)/$(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libshmdev-mpi.so \
+		$(DESTDIR)$(INCLUDEDIR)/shmdev-mpi.h \
+		$(DESTDIR)$(PKGCONFIGDIR)/libshmdev-mpi.pc $(DESTDIR)$(BINDIR)/shmdev-mpi-bench
 	rm -f $(DESTDIR)$(LIBDIR)/libshmdev.so.$(VERSION) \
 		$(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libshmdev.so \
 		$(DESTDIR)$(LIBDIR)/libshmdev.a $(DESTDIR)$(INCLUDEDIR)/shmdev.h \

@@ -73,7 +73,7 @@ echo "guest kernels: $(echo $KVERS)"
 
 build_all() {
 	local k ok=0
-	make -s -j2 all tests python || return 1
+	make -s -j2 all tests python mpi || return 1
 	for k in $KVERS; do
 		if make -s KDIR="/lib/modules/$k/build" shmdev > "$C/module-$k.log" 2>&1; then
 			res PASS "build/module-$k" "shmdev.ko built against $k with -Werror"
@@ -100,6 +100,7 @@ phase deb tests/deb.sh "$C/deb" "$R" $KVERS
 phase unit tests/unit.sh "$R"
 phase tool tests/tool.sh "$R"
 phase python tests/python.sh "$R"
+phase mpi tests/mpi.sh "$R"
 phase fuzz tests/fuzz.sh "${FUZZ_SECONDS:-20}" "$R"
 
 # The guest suite on each kernel; the harness self-test and the mutants on

@@ -13,6 +13,8 @@ pkgs=(
 	# 6.1 and its 6.12 (Debian 13's kernel), with headers for DKMS.
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1
 	linux-image-6.12-amd64 linux-headers-6.12-amd64
+	# libshmdev-mpi: Open MPI and mpi4py.
+	libopenmpi-dev openmpi-bin python3-mpi4py
 	# make deb and its check: the Debian packaging tools.
 	debhelper dh-dkms dh-python lintian
 	# Building guest kernels from source (make check-kernel, check-debug).
