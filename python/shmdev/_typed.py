@@ -7,6 +7,7 @@ import errno
 import fcntl
 import os
 import secrets
+import weakref
 
 from . import _lib, _tracker
 from ._lib import check as _check
@@ -205,7 +206,12 @@ class TypedList(_TypedBase, _Attached):
         self._bind_typed(self._list.value)
 
     def close(self):
-        """Detach this process; the list stays for its other users."""
+        """Detach this process; the list stays for its other users.
+        BufferError while a view of buffer (a slice, a numpy array) exists:
+        detaching would leave it pointing at unmapped memory."""
+        if any(r() is not None for r in getattr(self, "_exports", ())):
+            raise BufferError("shmdev: cannot close the TypedList: a view of "
+                              "its buffer still exists")
         self._unbind()
         _Attached.close(self)
 
@@ -222,6 +228,10 @@ class TypedList(_TypedBase, _Attached):
         """A memoryview of the elements (length len(self)), no copy."""
         n = len(self)
         arr = (self._ctype * n).from_address(_lib.list_data(self._l()))
+        # Every view made from it keeps arr alive: close() checks.  (A
+        # list of weak references: ctypes arrays are unhashable.)
+        self._exports = [r for r in getattr(self, "_exports", ())
+                         if r() is not None] + [weakref.ref(arr)]
         return memoryview(arr).cast("B").cast(self.typecode)
 
     def __buffer__(self, flags):  # Python 3.12 buffer protocol hook

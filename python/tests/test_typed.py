@@ -51,6 +51,17 @@ class TestTypedList(unittest.TestCase):
         with self.assertRaises(ValueError):
             t[0]
 
+    def test_close_with_a_view(self):
+        t = shmdev.TypedList("q", [1, 2, 3], backend=BACKENDS[0])
+        view = t.buffer[1:]
+        with self.assertRaises(BufferError):
+            t.close()
+        self.assertEqual(view[0], 2)        # still mapped
+        del view
+        if t.name:
+            t.unlink()
+        t.close()
+
     def test_numpy(self):
         try:
             import numpy
