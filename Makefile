@@ -109,9 +109,9 @@ PYTHON ?= /usr/bin/python3
 PY_EXT = python/shmdev/_speedups$(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')
 PY_INC = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
 python: $(PY_EXT)
-$(PY_EXT): python/src/_speedups.c libshmdev/shmdev.h $(B)/$(SONAME)
+$(PY_EXT): $(wildcard python/src/*.c python/src/*.h) libshmdev/shmdev.h $(B)/$(SONAME)
 	$(CC) $(CPPFLAGS) -I$(PY_INC) $(ALL_CFLAGS) -fPIC -shared $(LDFLAGS) \
-		-o $@ $< -L$(B) -lshmdev
+		-o $@ $(wildcard python/src/*.c) -L$(B) -lshmdev
 tool: $(B)/shmdev
 tests: $(UNIT_BINS) $(UNIT_SAN_BINS) $(GUEST_BINS)
 

@@ -4,6 +4,7 @@ its C extension built against the installed libshmdev (pkg-config), using
 only the standard library, so that pip install works without a network."""
 
 import base64
+import glob
 import hashlib
 import io
 import os
@@ -55,7 +56,7 @@ def _extension(tmp):
     cmd = [os.environ.get("CC", "cc"), "-shared", "-fPIC", "-O2", "-g",
            "-Wall", "-Wextra", "-I" + sysconfig.get_paths()["include"],
            *shlex.split(_pkg_config("--cflags")),
-           os.path.join(HERE, "src", "_speedups.c"), "-o", out,
+           *sorted(glob.glob(os.path.join(HERE, "src", "*.c"))), "-o", out,
            *shlex.split(_pkg_config("--libs"))]
     if libdir not in ("/usr/lib", "/lib") and not libdir.startswith("/usr/lib/"):
         cmd.append("-Wl,-rpath," + libdir)
