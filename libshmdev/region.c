@@ -10,10 +10,13 @@
  *   sysv    shmget(2)/shmat(2), the plain System V path: a named segment
  *           lives until unlinked (PERSIST is required for a name).
  *   posix   shm_open(3): the same, with a file in /dev/shm.
+ *
+ * This file holds the region API; backends.c each backend's create and
+ * open, huge.c the huge-page counts, passing.c sending a region over a
+ * Unix socket.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,27 +24,10 @@
 #include <sys/ipc.h>
 #include <sys/mman.h>
 #include <sys/shm.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
-
-#define HUGE_2M (2u << 20)
-
-struct shmdev_region {
-	enum shmdev_backend backend;
-	int fd;			/* kernel, memfd, posix; -1 for sysv */
-	int shmid;		/* sysv */
-	size_t size;
-	unsigned int flags;	/* SHMDEV_REGION_* it was made or opened with */
-	int writable;
-	int hugetlb;		/* backed by hugetlb pages */
-	int created;		/* a named segment made by this create */
-	void *addr;		/* the mapping, or NULL */
-	char name[SHMDEV_NAME_SIZE];
-};
 
 static const char *const backend_names[] = {
 	[SHMDEV_BACKEND_DEFAULT] = "default",
@@ -114,47 +100,7 @@ static int check_name(const char *name)
 	return 0;
 }
 
-/* FNV-1a of the name: the System V key of a named segment. */
-static key_t sysv_key(const char *name)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	if (h == (uint32_t)IPC_PRIVATE)
-		h = 1;
-	return (key_t)h;
-}
-
-static void posix_name(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "/shmdev.%s", name);
-}
-
-/* Whether the hugetlb pool has @size bytes of free 2 MiB pages. */
-static int hugetlb_available(size_t size)
-{
-	char line[128];
-	long long free_pages = 0, page_kb = 0;
-	FILE *f = fopen("/proc/meminfo", "re");
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		sscanf(line, "HugePages_Free: %lld", &free_pages);
-		sscanf(line, "Hugepagesize: %lld", &page_kb);
-	}
-	fclose(f);
-	return page_kb * 1024 == HUGE_2M &&
-	       (unsigned long long)free_pages * HUGE_2M >= size;
-}
-
-static size_t round_up(size_t v, size_t to)
-{
-	return (v + to - 1) / to * to;
-}
-
-static struct shmdev_region *region_new(enum shmdev_backend b, const char *name,
+struct shmdev_region *region_new(enum shmdev_backend b, const char *name,
 					size_t size, unsigned int flags)
 {
 	struct shmdev_region *r = calloc(1, sizeof(*r));
@@ -172,220 +118,11 @@ static struct shmdev_region *region_new(enum shmdev_backend b, const char *name,
 	return r;
 }
 
-static void region_free(struct shmdev_region *r)
+void region_free(struct shmdev_region *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r);
-}
-
-static int kernel_dev(void)
-{
-	int fd = open(SHMDEV_DEVICE_PATH, O_RDWR | O_CLOEXEC);
-
-	return fd < 0 ? -errno : fd;
-}
-
-static int kernel_stat(int fd, struct shmdev_stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	return ioctl(fd, SHMDEV_IOC_STAT, st) < 0 ? -errno : 0;
-}
-
-static int kernel_create(struct shmdev_region *r, unsigned int flags,
-			 unsigned int mode)
-{
-	struct shmdev_create c;
-	struct shmdev_stat st;
-	int dev = kernel_dev();
-
-	if (dev < 0)
-		return dev;
-	memset(&c, 0, sizeof(c));
-	c.size = r->size;
-	c.mode = mode;
-	c.flags = SHMDEV_CREATE_CLOEXEC;
-	if (flags & SHMDEV_REGION_EXCL)
-		c.flags |= SHMDEV_CREATE_EXCL;
-	if (flags & SHMDEV_REGION_PERSIST)
-		c.flags |= SHMDEV_CREATE_PERSIST;
-	if (flags & SHMDEV_REGION_POPULATE)
-		c.flags |= SHMDEV_CREATE_POPULATE;
-	memcpy(c.name, r->name, sizeof(c.name));
-	if (ioctl(dev, SHMDEV_IOC_CREATE, &c) < 0) {
-		int err = -errno;
-
-		close(dev);
-		return err;
-	}
-	close(dev);
-	r->fd = (int)c.fd;
-	/* The module rounds up to a page, and an existing region (no EXCL)
-	 * has its own size: report what there is, as kernel_open() does. */
-	if (!kernel_stat(r->fd, &st))
-		r->size = st.size;
-	return 0;
-}
-
-static int kernel_open(struct shmdev_region *r)
-{
-	struct shmdev_open o;
-	struct shmdev_stat st;
-	int dev = kernel_dev(), ret;
-
-	if (dev < 0)
-		return dev;
-	memset(&o, 0, sizeof(o));
-	o.flags = SHMDEV_OPEN_CLOEXEC | (r->writable ? SHMDEV_OPEN_RDWR : 0);
-	memcpy(o.name, r->name, sizeof(o.name));
-	ret = ioctl(dev, SHMDEV_IOC_OPEN, &o) < 0 ? -errno : 0;
-	close(dev);
-	if (ret)
-		return ret;
-	r->fd = (int)o.fd;
-	ret = kernel_stat(r->fd, &st);
-	if (ret)
-		return ret;
-	r->size = st.size;
-	return 0;
-}
-
-static int memfd_create_region(struct shmdev_region *r, unsigned int flags)
-{
-	unsigned int mflags = MFD_CLOEXEC;
-	size_t size = r->size;
-
-	if (hugetlb_available(round_up(size, HUGE_2M))) {
-		mflags |= MFD_HUGETLB;
-		size = round_up(size, HUGE_2M);
-	}
-	r->fd = memfd_create("shmdev", mflags);
-	if (r->fd < 0 && (mflags & MFD_HUGETLB)) {
-		mflags &= ~MFD_HUGETLB;
-		size = r->size;
-		r->fd = memfd_create("shmdev", mflags);
-	}
-	if (r->fd < 0)
-		return -errno;
-	r->hugetlb = !!(mflags & MFD_HUGETLB);
-	r->size = size;
-	if (ftruncate(r->fd, (off_t)size) < 0)
-		return -errno;
-	if (flags & SHMDEV_REGION_POPULATE) {
-		int ret = posix_fallocate(r->fd, 0, (off_t)size);
-
-		if (ret)
-			return ret == ENOSPC ? -ENOMEM : -ret;
-	}
-	return 0;
-}
-
-static int posix_open(struct shmdev_region *r);
-
-static int posix_create(struct shmdev_region *r, unsigned int flags,
-			unsigned int mode)
-{
-	char path[SHMDEV_NAME_SIZE + 16];
-	int tries = 0;
-
-	if (r->name[0]) {
-		posix_name(path, sizeof(path), r->name);
-		r->fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
-				 mode);
-		if (r->fd < 0 && errno == EEXIST && !(flags & SHMDEV_REGION_EXCL)) {
-			/* Existing: opened, as by the kernel backend. */
-			size_t want = r->size;
-			int ret = posix_open(r);
-
-			if (!ret && r->size < want)
-				ret = -EINVAL;
-			return ret;
-		}
-		if (r->fd < 0)
-			return -errno;
-		r->created = 1;
-		if (fchmod(r->fd, mode) < 0)	/* not masked by umask */
-			return -errno;
-	} else {
-		/* Unnamed: a private name unlinked at once, like memfd. */
-		do {
-			struct timespec ts;
-
-			clock_gettime(CLOCK_MONOTONIC, &ts);
-			snprintf(path, sizeof(path), "/shmdev.anon.%d.%ld.%d",
-				 getpid(), ts.tv_nsec, tries);
-			r->fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL |
-					 O_CLOEXEC, 0600);
-		} while (r->fd < 0 && errno == EEXIST && ++tries < 100);
-		if (r->fd < 0)
-			return -errno;
-		shm_unlink(path);
-	}
-	if (ftruncate(r->fd, (off_t)r->size) < 0)
-		return -errno;
-	if (flags & SHMDEV_REGION_POPULATE) {
-		int ret = posix_fallocate(r->fd, 0, (off_t)r->size);
-
-		if (ret)
-			return ret == ENOSPC ? -ENOMEM : -ret;
-	}
-	return 0;
-}
-
-static int posix_open(struct shmdev_region *r)
-{
-	char path[SHMDEV_NAME_SIZE + 16];
-	struct stat st;
-
-	posix_name(path, sizeof(path), r->name);
-	r->fd = shm_open(path, (r->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
-	if (r->fd < 0)
-		return -errno;
-	if (fstat(r->fd, &st) < 0)
-		return -errno;
-	r->size = (size_t)st.st_size;
-	return 0;
-}
-
-static int sysv_create(struct shmdev_region *r, unsigned int flags,
-		       unsigned int mode)
-{
-	key_t key = r->name[0] ? sysv_key(r->name) : IPC_PRIVATE;
-	int shmflg = IPC_CREAT | IPC_EXCL | (int)mode;
-	struct shmid_ds ds;
-
-	if (hugetlb_available(round_up(r->size, HUGE_2M))) {
-		r->shmid = shmget(key, round_up(r->size, HUGE_2M),
-				  shmflg | SHM_HUGETLB);
-		if (r->shmid >= 0)
-			r->hugetlb = 1;
-	}
-	if (r->shmid < 0)
-		r->shmid = shmget(key, r->size, shmflg);
-	if (r->shmid < 0 && errno == EEXIST && key != IPC_PRIVATE &&
-	    !(flags & SHMDEV_REGION_EXCL))
-		r->shmid = shmget(key, r->size, 0);	/* EINVAL if smaller */
-	else if (r->shmid >= 0)
-		r->created = key != IPC_PRIVATE;
-	if (r->shmid < 0)
-		return -errno;
-	if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
-		return -errno;
-	r->size = ds.shm_segsz;
-	return 0;
-}
-
-static int sysv_open(struct shmdev_region *r)
-{
-	struct shmid_ds ds;
-
-	r->shmid = shmget(sysv_key(r->name), 0, 0);
-	if (r->shmid < 0)
-		return -errno;
-	if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
-		return -errno;
-	r->size = ds.shm_segsz;
-	return 0;
 }
 
 /* What a backend cannot do, said up front. */
@@ -598,56 +335,6 @@ int shmdev_region_id(const struct shmdev_region *r, uint64_t *id)
 	return 0;
 }
 
-/*
- * Sum smaps fields over the mappings that overlap [addr, addr + size):
- * bytes mapped with huge pages, and the kernel page size.
- */
-static int smaps_scan(const void *addr, size_t size, uint64_t *huge,
-		      size_t *kpage)
-{
-	uintptr_t start, end, lo = (uintptr_t)addr, hi = lo + size;
-	char line[256];
-	int in = 0;
-	unsigned long long kb;
-	FILE *f = fopen("/proc/self/smaps", "re");
-
-	*huge = 0;
-	*kpage = 4096;
-	if (!f)
-		return -errno;
-	if (hi < lo)
-		hi = UINTPTR_MAX;
-	while (fgets(line, sizeof(line), f)) {
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " ", &start, &end) == 2 &&
-		    strchr(line, '-') < strchr(line, ' ')) {
-			in = start < hi && end > lo;
-			continue;
-		}
-		if (!in)
-			continue;
-		if (sscanf(line, "ShmemPmdMapped: %llu", &kb) == 1 ||
-		    sscanf(line, "FilePmdMapped: %llu", &kb) == 1 ||
-		    sscanf(line, "AnonHugePages: %llu", &kb) == 1)
-			*huge += kb * 1024;
-		else if (sscanf(line, "KernelPageSize: %llu", &kb) == 1)
-			*kpage = kb * 1024;
-	}
-	fclose(f);
-	return 0;
-}
-
-int shmdev_huge_bytes(const void *addr, size_t len, uint64_t *bytes)
-{
-	size_t kpage;
-
-	if (!bytes)
-		return -EINVAL;
-	*bytes = 0;
-	if (!len)
-		return 0;
-	return smaps_scan(addr, len, bytes, &kpage);
-}
-
 int shmdev_region_stat(struct shmdev_region *r, struct shmdev_region_info *info)
 {
 	if (!r || !info)
@@ -723,112 +410,6 @@ void shmdev_region_close(struct shmdev_region *r)
 		return;
 	shmdev_region_unmap(r);
 	region_free(r);
-}
-
-/* What travels with a region over a Unix socket. */
-struct region_msg {
-	uint32_t magic;
-	uint32_t backend;
-	uint64_t size;
-	int32_t shmid;
-	uint32_t flags;
-	uint32_t hugetlb;
-	uint32_t has_fd;
-	char name[SHMDEV_NAME_SIZE];
-};
-
-#define REGION_MSG_MAGIC 0x53524731u	/* "SRG1" */
-
-int shmdev_region_send(int sock, const struct shmdev_region *r)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct region_msg m;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
-
-	if (!r || sock < 0)
-		return -EINVAL;
-	memset(&m, 0, sizeof(m));
-	m.magic = REGION_MSG_MAGIC;
-	m.backend = r->backend;
-	m.size = r->size;
-	m.shmid = r->shmid;
-	m.flags = r->flags;
-	m.hugetlb = r->hugetlb;
-	m.has_fd = r->fd >= 0;
-	memcpy(m.name, r->name, sizeof(m.name));
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &m;
-	iov.iov_len = sizeof(m);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	if (m.has_fd) {
-		memset(cbuf, 0, sizeof(cbuf));
-		msg.msg_control = cbuf;
-		msg.msg_controllen = sizeof(cbuf);
-		cm = CMSG_FIRSTHDR(&msg);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &r->fd, sizeof(int));
-	}
-	if (sendmsg(sock, &msg, MSG_NOSIGNAL) != (ssize_t)sizeof(m))
-		return errno ? -errno : -EIO;
-	return 0;
-}
-
-int shmdev_region_recv(int sock, struct shmdev_region **out)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct shmdev_region *r;
-	struct region_msg m;
-	struct msghdr msg;
-	struct iovec iov;
-	struct cmsghdr *cm;
-	ssize_t n;
-	int fd = -1;
-
-	if (out)
-		*out = NULL;
-	if (!out || sock < 0)
-		return -EINVAL;
-	memset(&msg, 0, sizeof(msg));
-	iov.iov_base = &m;
-	iov.iov_len = sizeof(m);
-	msg.msg_iov = &iov;
-	msg.msg_iovlen = 1;
-	msg.msg_control = cbuf;
-	msg.msg_controllen = sizeof(cbuf);
-	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
-	if (n < 0)
-		return -errno;
-	for (cm = CMSG_FIRSTHDR(&msg); cm; cm = CMSG_NXTHDR(&msg, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cm), sizeof(int));
-	if (n != (ssize_t)sizeof(m) || m.magic != REGION_MSG_MAGIC ||
-	    !shmdev_backend_name(m.backend) || m.backend == SHMDEV_BACKEND_DEFAULT ||
-	    (m.has_fd != 0) != (fd >= 0) || !m.size ||
-	    memchr(m.name, 0, sizeof(m.name)) == NULL ||
-	    (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		if (fd >= 0)
-			close(fd);
-		return -EBADMSG;
-	}
-	r = region_new(m.backend, m.name[0] ? m.name : NULL, m.size, m.flags);
-	if (!r) {
-		if (fd >= 0)
-			close(fd);
-		return -ENOMEM;
-	}
-	r->fd = fd;
-	r->shmid = m.shmid;
-	r->hugetlb = !!m.hugetlb;
-	if (fd >= 0)
-		r->writable = (fcntl(fd, F_GETFL) & O_ACCMODE) == O_RDWR;
-	*out = r;
-	return 0;
 }
 
 int shmdev__region_shmid(const struct shmdev_region *r)
