@@ -12,10 +12,63 @@ PyObject *closed_error(const char *what)
 	return NULL;
 }
 
+typedef struct {
+	PyObject_HEAD
+	PyObject *view;
+	view_count_fn count;
+	view_item_fn item;
+	Py_ssize_t next;
+} ViewIter;
+
+PyObject *view_iter(PyObject *view, view_count_fn count, view_item_fn item)
+{
+	ViewIter *it = PyObject_New(ViewIter, &ViewIterType);
+
+	if (!it)
+		return NULL;
+	Py_INCREF(view);
+	it->view = view;
+	it->count = count;
+	it->item = item;
+	it->next = 0;
+	return (PyObject *)it;
+}
+
+static PyObject *viewiter_next(ViewIter *it)
+{
+	Py_ssize_t n = it->count(it->view);
+
+	if (n < 0 || it->next >= n)
+		return NULL;
+	return it->item(it->view, it->next++);
+}
+
+static void viewiter_dealloc(ViewIter *it)
+{
+	Py_DECREF(it->view);
+	PyObject_Free(it);
+}
+
+PyTypeObject ViewIterType = {
+	PyVarObject_HEAD_INIT(NULL, 0)
+	.tp_name = "shmdev._speedups.ViewIter",
+	.tp_basicsize = sizeof(ViewIter),
+	.tp_dealloc = (destructor)viewiter_dealloc,
+	.tp_flags = Py_TPFLAGS_DEFAULT,
+	.tp_iter = PyObject_SelfIter,
+	.tp_iternext = (iternextfunc)viewiter_next,
+};
+
+void view_dealloc(PyObject *self)
+{
+	PyObject_ClearWeakRefs(self);
+	Py_TYPE(self)->tp_free(self);
+}
+
 static int speedups_exec(PyObject *m)
 {
 	static PyTypeObject *const types[] = {
-		&ListViewType, &ListIterType, &TypedViewType, &TypedIterType,
+		&ListViewType, &TypedViewType, &ViewIterType,
 	};
 	size_t i;
 

@@ -331,64 +331,25 @@ static PyObject *list_get_packing_format(ListView *self, PyObject *key)
 	return PyUnicode_DecodeASCII(fmt, strnlen(fmt, 8), "replace");
 }
 
-/* Iteration: items by index until the end, as the sequence protocol. */
-typedef struct {
-	PyObject_HEAD
-	ListView *view;
-	Py_ssize_t next;
-} ListIter;
+/* Iteration (view_iter()): ListView's count stays valid once unbound, so
+ * that an iteration already at its end stops; an item needs the block. */
+static Py_ssize_t list_count(PyObject *self)
+{
+	return ((ListView *)self)->n;
+}
 
+static PyObject *list_next_item(PyObject *self, Py_ssize_t i)
+{
+	ListView *v = (ListView *)self;
+
+	return v->base ? list_item(v, i) : closed_error("ShareableList");
+}
 
 static PyObject *list_iter(ListView *self)
 {
-	ListIter *it;
-
 	if (!self->base)
 		return closed_error("ShareableList");
-	it = PyObject_New(ListIter, &ListIterType);
-	if (!it)
-		return NULL;
-	Py_INCREF(self);
-	it->view = self;
-	it->next = 0;
-	return (PyObject *)it;
-}
-
-static PyObject *listiter_next(ListIter *it)
-{
-	ListView *v = it->view;
-
-	if (!v->base) {
-		if (it->next < v->n)
-			return closed_error("ShareableList");
-		return NULL;
-	}
-	if (it->next >= v->n)
-		return NULL;
-	return list_item(v, it->next++);
-}
-
-static void listiter_dealloc(ListIter *it)
-{
-	Py_DECREF(it->view);
-	PyObject_Free(it);
-}
-
-PyTypeObject ListIterType = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "shmdev._speedups.ListIter",
-	.tp_basicsize = sizeof(ListIter),
-	.tp_dealloc = (destructor)listiter_dealloc,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_iter = PyObject_SelfIter,
-	.tp_iternext = (iternextfunc)listiter_next,
-};
-
-static void list_dealloc(ListView *self)
-{
-	if (self->weakrefs)
-		PyObject_ClearWeakRefs((PyObject *)self);
-	Py_TYPE(self)->tp_free((PyObject *)self);
+	return view_iter((PyObject *)self, list_count, list_next_item);
 }
 
 static PyMethodDef list_methods[] = {
@@ -418,7 +379,7 @@ PyTypeObject ListViewType = {
 	.tp_basicsize = sizeof(ListView),
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
 	.tp_new = PyType_GenericNew,
-	.tp_dealloc = (destructor)list_dealloc,
+	.tp_dealloc = view_dealloc,
 	.tp_weaklistoffset = offsetof(ListView, weakrefs),
 	.tp_as_mapping = &list_as_mapping,
 	.tp_as_sequence = &list_as_sequence,

@@ -12,7 +12,19 @@
 #include <stdint.h>
 #include <string.h>
 
-extern PyTypeObject ListViewType, ListIterType, TypedViewType, TypedIterType;
+extern PyTypeObject ListViewType, TypedViewType, ViewIterType;
+
+/*
+ * An iterator over a view by index: item(view, i) for i = 0, 1, ... while
+ * i < count(view), re-read at every step; either returns -1 or NULL with
+ * an error set.  Both view types iterate this way.
+ */
+typedef Py_ssize_t (*view_count_fn)(PyObject *view);
+typedef PyObject *(*view_item_fn)(PyObject *view, Py_ssize_t i);
+PyObject *view_iter(PyObject *view, view_count_fn count, view_item_fn item);
+
+/* tp_dealloc of both views: their weak references, then the object. */
+void view_dealloc(PyObject *self);
 
 /* ValueError("shmdev: the @what is closed"); returns NULL. */
 PyObject *closed_error(const char *what);

@@ -235,58 +235,21 @@ static int typed_ass_subscript(TypedView *self, PyObject *key, PyObject *v)
 	return i < 0 ? -1 : typed_store(self, i, v);
 }
 
-typedef struct {
-	PyObject_HEAD
-	TypedView *view;
-	Py_ssize_t next;
-} TypedIter;
+static Py_ssize_t typed_count(PyObject *self)
+{
+	return typed_len((TypedView *)self);
+}
 
+static PyObject *typed_next_item(PyObject *self, Py_ssize_t i)
+{
+	return typed_item((TypedView *)self, i);
+}
 
 static PyObject *typed_iter(TypedView *self)
 {
-	TypedIter *it;
-
 	if (typed_len(self) < 0)
 		return NULL;
-	it = PyObject_New(TypedIter, &TypedIterType);
-	if (!it)
-		return NULL;
-	Py_INCREF(self);
-	it->view = self;
-	it->next = 0;
-	return (PyObject *)it;
-}
-
-static PyObject *typediter_next(TypedIter *it)
-{
-	Py_ssize_t n = typed_len(it->view);
-
-	if (n < 0 || it->next >= n)
-		return NULL;
-	return typed_item(it->view, it->next++);
-}
-
-static void typediter_dealloc(TypedIter *it)
-{
-	Py_DECREF(it->view);
-	PyObject_Free(it);
-}
-
-PyTypeObject TypedIterType = {
-	PyVarObject_HEAD_INIT(NULL, 0)
-	.tp_name = "shmdev._speedups.TypedIter",
-	.tp_basicsize = sizeof(TypedIter),
-	.tp_dealloc = (destructor)typediter_dealloc,
-	.tp_flags = Py_TPFLAGS_DEFAULT,
-	.tp_iter = PyObject_SelfIter,
-	.tp_iternext = (iternextfunc)typediter_next,
-};
-
-static void typed_dealloc(TypedView *self)
-{
-	if (self->weakrefs)
-		PyObject_ClearWeakRefs((PyObject *)self);
-	Py_TYPE(self)->tp_free((PyObject *)self);
+	return view_iter((PyObject *)self, typed_count, typed_next_item);
 }
 
 static PyMethodDef typed_methods[] = {
@@ -314,7 +277,7 @@ PyTypeObject TypedViewType = {
 	.tp_basicsize = sizeof(TypedView),
 	.tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
 	.tp_new = PyType_GenericNew,
-	.tp_dealloc = (destructor)typed_dealloc,
+	.tp_dealloc = view_dealloc,
 	.tp_weaklistoffset = offsetof(TypedView, weakrefs),
 	.tp_as_mapping = &typed_as_mapping,
 	.tp_as_sequence = &typed_as_sequence,
