@@ -221,12 +221,22 @@ int posix_open(struct shmdev_region *r)
 	return 0;
 }
 
+/* The segment's real size: the kernel's, or the existing segment's. */
+static int sysv_size(struct shmdev_region *r)
+{
+	struct shmid_ds ds;
+
+	if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
+		return -errno;
+	r->size = ds.shm_segsz;
+	return 0;
+}
+
 int sysv_create(struct shmdev_region *r, unsigned int flags,
 		       unsigned int mode)
 {
 	key_t key = r->name[0] ? sysv_key(r->name) : IPC_PRIVATE;
 	int shmflg = IPC_CREAT | IPC_EXCL | (int)mode;
-	struct shmid_ds ds;
 
 	if (hugetlb_available(round_up(r->size, HUGE_2M))) {
 		r->shmid = shmget(key, round_up(r->size, HUGE_2M),
@@ -243,21 +253,13 @@ int sysv_create(struct shmdev_region *r, unsigned int flags,
 		r->created = key != IPC_PRIVATE;
 	if (r->shmid < 0)
 		return -errno;
-	if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
-		return -errno;
-	r->size = ds.shm_segsz;
-	return 0;
+	return sysv_size(r);
 }
 
 int sysv_open(struct shmdev_region *r)
 {
-	struct shmid_ds ds;
-
 	r->shmid = shmget(sysv_key(r->name), 0, 0);
 	if (r->shmid < 0)
 		return -errno;
-	if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
-		return -errno;
-	r->size = ds.shm_segsz;
-	return 0;
+	return sysv_size(r);
 }
