@@ -20,6 +20,19 @@ TYPECODES = {"q": (T_INT64, ctypes.c_int64), "Q": (T_UINT64, ctypes.c_uint64),
 TYPE_TO_CODE = {v[0]: k for k, v in TYPECODES.items()}
 
 
+def load_first(candidates, what):
+    """The first of @candidates (paths or names; None skipped) that loads."""
+    last = None
+    for c in candidates:
+        if not c:
+            continue
+        try:
+            return ctypes.CDLL(c, use_errno=True)
+        except OSError as e:
+            last = e
+    raise ImportError("shmdev: could not load %s: %s" % (what, last))
+
+
 def _load():
     """libshmdev: $SHMDEV_LIB, the one this package was built against (pip
     install), the build tree next to this package, or the system's."""
@@ -29,19 +42,11 @@ def _load():
         from ._build_config import LIBDIR as built
     except ImportError:
         built = None
-    candidates = [os.environ.get("SHMDEV_LIB"),
-                  built and os.path.join(built, "libshmdev.so.0"),
-                  os.path.join(here, "..", "..", "build", "libshmdev.so.0"),
-                  ctypes.util.find_library("shmdev"), "libshmdev.so.0"]
-    last = None
-    for c in candidates:
-        if not c:
-            continue
-        try:
-            return ctypes.CDLL(c, use_errno=True)
-        except OSError as e:
-            last = e
-    raise ImportError("shmdev: could not load libshmdev: %s" % last)
+    return load_first([os.environ.get("SHMDEV_LIB"),
+                       built and os.path.join(built, "libshmdev.so.0"),
+                       os.path.join(here, "..", "..", "build", "libshmdev.so.0"),
+                       ctypes.util.find_library("shmdev"), "libshmdev.so.0"],
+                      "libshmdev")
 
 
 lib = _load()

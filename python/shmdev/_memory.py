@@ -12,7 +12,6 @@ so that no process that merely attached can destroy it (gh-82300).
 
 import ctypes
 import errno
-import fcntl
 import functools
 import mmap
 import os
@@ -148,14 +147,9 @@ class SharedMemory:
             else:
                 buf = self._map_sysv()
             if self._backend == "posix":
-                # Each user holds a shared lock: the tracker takes the
-                # block away only when it can lock it alone.
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-                except BlockingIOError:
-                    raise FileNotFoundError(errno.ENOENT,
-                                            "shmdev: the block is being removed",
-                                            self._name) from None
+                # The tracker takes the block away only when it can lock
+                # it alone.
+                _tracker.hold(fd, self._name)
         except BaseException:
             created = self._created
             self.close()

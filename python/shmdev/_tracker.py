@@ -23,6 +23,7 @@ expected way to hand memory to processes that outlive it briefly.
 """
 
 import ctypes
+import errno
 import fcntl
 import os
 import signal
@@ -76,6 +77,18 @@ def unregister(backend, name):
     with _lock:
         if _fd is not None and _owner == os.getpid():
             _send("U %s %s" % (backend, name))
+
+
+def hold(fd, name):
+    """Take the shared lock that every user of a posix block holds on its
+    descriptor while attached; FileNotFoundError if the tracker is
+    removing it."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise FileNotFoundError(errno.ENOENT,
+                                "shmdev: the block is being removed",
+                                name) from None
 
 
 def _remove(lib, backend, name, ident):

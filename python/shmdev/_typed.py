@@ -4,7 +4,6 @@ processes over a TypedList), over libshmdev's typed lists."""
 
 import ctypes
 import errno
-import fcntl
 import os
 import secrets
 import weakref
@@ -55,14 +54,8 @@ class _Attached:
         """As SharedMemory: a shared lock on a posix list's descriptor while
         it is attached (see shmdev._tracker)."""
         fd = _lib.region_fd(_lib.list_region(self._list))
-        if self._backend != "posix" or fd < 0:
-            return
-        try:
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise FileNotFoundError(errno.ENOENT,
-                                    "shmdev: the list is being removed",
-                                    self.name) from None
+        if self._backend == "posix" and fd >= 0:
+            _tracker.hold(fd, self.name)
 
     def _attach(self, name, readonly):
         b = _lib.backend(self._backend)

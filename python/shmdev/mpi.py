@@ -32,17 +32,10 @@ def _load():
     """libshmdev-mpi: $SHMDEV_MPI_LIB, beside the libshmdev in use, or the
     system's."""
     here = os.path.dirname(_lib.lib._name) if "/" in _lib.lib._name else ""
-    candidates = [os.environ.get("SHMDEV_MPI_LIB"),
-                  here and os.path.join(here, "libshmdev-mpi.so.0"),
-                  ctypes.util.find_library("shmdev-mpi"), "libshmdev-mpi.so.0"]
-    last = None
-    for c in candidates:
-        if c:
-            try:
-                return ctypes.CDLL(c, use_errno=True)
-            except OSError as e:
-                last = e
-    raise ImportError("shmdev.mpi: could not load libshmdev-mpi: %s" % last)
+    return _lib.load_first([os.environ.get("SHMDEV_MPI_LIB"),
+                            here and os.path.join(here, "libshmdev-mpi.so.0"),
+                            ctypes.util.find_library("shmdev-mpi"),
+                            "libshmdev-mpi.so.0"], "libshmdev-mpi")
 
 
 _m = _load()
