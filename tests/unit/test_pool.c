@@ -6,12 +6,13 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -344,6 +345,25 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
+struct signaller {
+	pthread_t target;
+	int stop;
+};
+
+/* SIGALRM to the caller every 3 ms, from a thread: no POSIX timers
+ * needed (tinyconfig kernels have none, and setitimer() fails there). */
+static void *signal_often(void *arg)
+{
+	struct signaller *s = arg;
+	struct timespec ms3 = { 0, 3000 * 1000 };
+
+	while (!__atomic_load_n(&s->stop, __ATOMIC_ACQUIRE)) {
+		pthread_kill(s->target, SIGALRM);
+		nanosleep(&ms3, NULL);
+	}
+	return NULL;
+}
+
 /*
  * A caller that gets signals every few milliseconds (each one waking it
  * from the futex early) still finds its dead worker, and once it says
@@ -351,20 +371,22 @@ static void on_alarm(int sig)
  */
 static void test_worker_killed_under_signals(void **state)
 {
-	struct itimerval every = { { 0, 3000 }, { 0, 3000 } }, off = { 0 };
 	struct sigaction sa = { .sa_handler = on_alarm }, old;
 	struct shmdev_list *l = make_list(backends[0], 1000);
+	struct signaller sig = { .target = pthread_self() };
 	struct shmdev_pool *p;
+	pthread_t th;
 
 	(void)state;
 	caller_pid = getpid();
 	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
-	assert_int_equal(setitimer(ITIMER_REAL, &every, NULL), 0);
 	assert_int_equal(shmdev_pool_create(l, 2, SHMDEV_POOL_CALLER_RUNS |
 					    SHMDEV_POOL_WAIT_PASSIVE, &p), 0);
+	assert_int_equal(pthread_create(&th, NULL, signal_often, &sig), 0);
 	assert_int_equal(shmdev_pool_run(p, die_in_worker, NULL, 0, 0), -ECHILD);
 	no_children_left();
-	setitimer(ITIMER_REAL, &off, NULL);
+	__atomic_store_n(&sig.stop, 1, __ATOMIC_RELEASE);
+	pthread_join(th, NULL);
 	sigaction(SIGALRM, &old, NULL);
 	assert_int_equal(shmdev_pool_destroy(p), -ECHILD);
 	shmdev_list_detach(l);
