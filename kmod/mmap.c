@@ -34,6 +34,7 @@
 #include <linux/falloc.h>	/* after fs.h, for its types */
 #include <linux/mm.h>
 #include <linux/module.h>
+#include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
@@ -254,23 +255,57 @@ static const struct file_operations shmdev_map_fops = {
 	.release		= shmdev_map_release,
 };
 
+/* The private tmpfs every region's memory lives on. */
+static struct vfsmount *shmdev_mnt;
+
+int shmdev_mnt_init(void)
+{
+	/* Parsed in place by tmpfs. */
+	char opts[] = "huge=within_size";
+
+	/*
+	 * Read-only, so that no path can change an inode's attributes or
+	 * open it for writing (see above).  shmem itself never checks:
+	 * faults, fallocate() and swap write to it as to any tmpfs.
+	 */
+	shmdev_mnt = shmdev_mount_tmpfs(opts, SB_RDONLY);
+	if (IS_ERR(shmdev_mnt))
+		return PTR_ERR(shmdev_mnt);
+	return 0;
+}
+
+void shmdev_mnt_exit(void)
+{
+	kern_unmount(shmdev_mnt);
+}
+
 /*
- * Make @r's new shmem inode unopenable by path: no permission bits, and
+ * Make a new shmem inode unopenable by path: no permission bits, and
  * owner and group INVALID_UID/INVALID_GID, which no user namespace maps,
  * so that no capability applies to it (capable_wrt_inode_uidgid()).
  * shmem's own checks (MADV_PAGEOUT, mincore(2)) then see a file nobody
  * owns or may write.  The inode is new and reachable by nobody yet; this
  * is how ipc/shm.c's newseg() sets i_ino on its fresh shmem inode.
  */
-void shmdev_shmem_seal(struct shmdev_region *r)
+static void shmdev_shmem_seal(struct file *shmem)
 {
-	struct inode *inode = file_inode(r->shmem);
+	struct inode *inode = file_inode(shmem);
 
 	inode_lock(inode);
 	inode->i_mode = S_IFREG;
 	inode->i_uid = INVALID_UID;
 	inode->i_gid = INVALID_GID;
 	inode_unlock(inode);
+}
+
+/* A new region's memory: @size bytes on the private tmpfs, sealed. */
+struct file *shmdev_shmem_new(loff_t size)
+{
+	struct file *shmem = shmdev_shmem_setup(shmdev_mnt, "shmdev", size);
+
+	if (!IS_ERR(shmem))
+		shmdev_shmem_seal(shmem);
+	return shmem;
 }
 
 /* A map file on @r's inode, holding a new reference on @r. */

@@ -24,60 +24,72 @@
 
 #define SHMDEV_PROC_ALL_NAME "shmdev-all"
 
-/* What the opener brings to the listing, fixed at open. */
+/* What the opener brings to the listing, and where a read resumes. */
 struct shmdev_seq_priv {
 	struct ipc_namespace *ns;	/* referenced; NULL: every namespace */
 	bool ipc_owner;			/* CAP_IPC_OWNER over ns at open */
+	loff_t next_pos;		/* the position next() last returned */
+	u64 next_id;			/* the id of the region it returned */
 };
 
 /*
- * The walk holds a reference on the region being shown, not shmdev_lock,
- * so that counting its huge pages stalls nobody.  Returns the first live
- * region of the reader's namespace after @prev, referenced when @get.
+ * The walk holds a reference on the region being shown, no lock, so that
+ * counting its huge pages stalls nobody.  Returns the first live region
+ * of the reader's namespace with an id at or above @id, referenced.
  */
-static struct shmdev_region *shmdev_seq_from(struct seq_file *m,
-					     struct list_head *prev, bool get)
+static struct shmdev_region *shmdev_seq_find(struct seq_file *m, u64 id)
 {
-	struct shmdev_region *r = list_entry(prev, struct shmdev_region, node);
 	struct shmdev_seq_priv *priv = m->private;
+	struct shmdev_region *r;
 
-	lockdep_assert_held(&shmdev_lock);
-	list_for_each_entry_continue(r, &shmdev_regions, node) {
-		if (r->live && (!priv->ns || r->ns == priv->ns)) {
-			if (get)
-				shmdev_region_get(r);
+	while ((r = shmdev_region_next(&id))) {
+		if (!priv->ns || r->ns == priv->ns)
 			return r;
-		}
+		shmdev_region_put(r);
+		id++;
 	}
 	return NULL;
 }
 
+/*
+ * A read resumes from the id next() reached, so n regions read over any
+ * number of read() calls cost O(n).  Only a seek elsewhere walks from the
+ * start.
+ */
 static void *shmdev_seq_start(struct seq_file *m, loff_t *pos)
 {
-	struct shmdev_region *r;
+	struct shmdev_seq_priv *priv = m->private;
+	struct shmdev_region *r = NULL;
 	loff_t n = *pos;
+	u64 id = 0;
 
 	if (!n)
 		return SEQ_START_TOKEN;
-	mutex_lock(&shmdev_lock);
-	r = shmdev_seq_from(m, &shmdev_regions, n == 1);
-	while (r && --n)
-		r = shmdev_seq_from(m, &r->node, n == 1);
-	mutex_unlock(&shmdev_lock);
+	if (n == priv->next_pos)
+		return shmdev_seq_find(m, priv->next_id);
+	while (n--) {
+		if (r) {
+			id = r->id + 1;
+			shmdev_region_put(r);
+		}
+		r = shmdev_seq_find(m, id);
+		if (!r)
+			break;
+	}
 	return r;
 }
 
 static void *shmdev_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
+	struct shmdev_seq_priv *priv = m->private;
 	struct shmdev_region *r = v, *next;
 
 	++*pos;
-	mutex_lock(&shmdev_lock);
-	next = shmdev_seq_from(m, v == SEQ_START_TOKEN ? &shmdev_regions :
-			       &r->node, true);
-	mutex_unlock(&shmdev_lock);
+	next = shmdev_seq_find(m, v == SEQ_START_TOKEN ? 0 : r->id + 1);
 	if (v != SEQ_START_TOKEN)
 		shmdev_region_put(r);
+	priv->next_pos = *pos;
+	priv->next_id = next ? next->id : U64_MAX;
 	return next;
 }
 
@@ -91,34 +103,32 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 {
 	struct shmdev_seq_priv *priv = m->private;
 	struct user_namespace *uns = seq_user_ns(m);
-	struct shmdev_stats *s = &shmdev_stats;
 	struct shmdev_region *r = v;
+	struct shmdev_counters c;
 	const char *sep = "", *name;
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
-	bool linked;
 
 	if (v == SEQ_START_TOKEN) {
-		mutex_lock(&shmdev_lock);
+		shmdev_counters_read(&c);
 		seq_printf(m, "# shmdev %s created %llu destroyed %llu regions %llu bytes %llu peak_bytes %llu\n",
-			   SHMDEV_VERSION_STRING, s->created, s->destroyed,
-			   s->cur_regions, s->cur_bytes, s->peak_bytes);
-		mutex_unlock(&shmdev_lock);
+			   SHMDEV_VERSION_STRING, c.created, c.destroyed,
+			   c.cur_regions, c.cur_bytes, c.peak_bytes);
 		seq_printf(m, "# id name size uid gid cuid cgid mode nfds nmaps huge_bytes resident_bytes cpid ctime state%s\n",
 			   priv->ns ? "" : " ipcns");
 		return 0;
 	}
 
-	mutex_lock(&shmdev_lock);
 	name = !r->name[0] ? "-" :
-	       priv->ipc_owner || shmdev_mode_grants(r, 4, m->file->f_cred) ?
+	       priv->ipc_owner ||
+	       shmdev_mode_grants(r, SHMDEV_MAY_READ, m->file->f_cred) ?
 	       r->name : "?";
+	spin_lock(&r->lock);
 	uid = r->uid;
 	gid = r->gid;
 	mode = r->mode;
-	linked = r->linked;
-	mutex_unlock(&shmdev_lock);
+	spin_unlock(&r->lock);
 
 	seq_printf(m, "%llu %s %llu %u %u %u %u %04o %d %d %llu %llu %d %lld ",
 		   r->id, name, r->size,
@@ -133,7 +143,7 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 		seq_puts(m, "named");
 		sep = ",";
 	}
-	if (linked) {
+	if (READ_ONCE(r->linked)) {
 		seq_printf(m, "%slinked", sep);
 		sep = ",";
 	}

@@ -1,6 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * shmdev: declarations shared by the module's source files.
+ * shmdev: the region and what each of the module's files offers the others.
+ *
+ * The files and who calls whom (no call runs back up this list):
+ *   main.c    module setup, the misc device              -> ops, proc, reap, limits
+ *   ops.c     /dev/shmlist's commands                   -> regfd, reap, region, names, ...
+ *   proc.c    /proc/shmdev, the listing                 -> region, mmap, perm, limits
+ *   regfd.c   a region fd: STAT, SET, mmap, release     -> ioctl, mmap, region, perm
+ *   reap.c    PERSIST names of dead namespaces          -> region, names
+ *   mmap.c    map files and their vm_ops                -> region
+ *   region.c  a region's life: ids, references, free    -> names, limits
+ *   names.c   the name table and namespace scopes       -> perm
+ *   perm.c    who may open and control a region         (nothing)
+ *   limits.c  limits, usage per uid, module counters    (nothing)
+ *   ioctl.c   the command-table dispatcher              (nothing)
  */
 #ifndef _SHMDEV_INTERNAL_H
 #define _SHMDEV_INTERNAL_H
@@ -10,55 +23,46 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
-#include <linux/mutex.h>
+#include <linux/rcupdate.h>
+#include <linux/rhashtable-types.h>
+#include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
 #include <uapi/linux/shmdev.h>
 
-/* Limits, module parameters; 0 means no limit.  Read with READ_ONCE(). */
-extern unsigned long shmdev_max_region_bytes;
-extern unsigned long shmdev_max_total_bytes;
-extern unsigned int shmdev_max_regions;
-extern unsigned long shmdev_max_uid_bytes;
-extern unsigned int shmdev_max_uid_regions;
+#define SHMDEV_MAY_READ		4
+#define SHMDEV_MAY_WRITE	2
 
-/*
- * Protects the list of regions, the name table, every region's live,
- * linked, uid, gid and mode fields, and shmdev_stats.  Never held across
- * copy_{to,from}_user() or anything that takes mmap_lock, so that it never
- * orders against mm locks; region references are dropped by file release
- * and ioctls, never by vm_ops under mmap_lock.
- */
-extern struct mutex shmdev_lock;
-
-/* Module-wide usage counters, under shmdev_lock. */
-struct shmdev_stats {
-	u64 cur_bytes;		/* live regions */
-	u64 cur_regions;
-	u64 pending_bytes;	/* regions being created */
-	u64 pending_regions;
-	u64 peak_bytes;
-	u64 created;
-	u64 destroyed;
-};
-
-extern struct shmdev_stats shmdev_stats;
-extern struct list_head shmdev_regions;
-extern struct vfsmount *shmdev_mnt;
+struct shmdev_scope;
 
 /*
  * A region.  It lives while ref > 0: one reference per region fd's file,
  * one per map file (each mmap(2) of a region fd makes one; its mappings
  * hold it) and one for a linked PERSIST name.  When the last goes, the
- * region leaves the list and name table (under shmdev_lock), its shmem
- * file is put and it is freed.  Region and map files pin the module; so
- * does the PERSIST reference.
+ * region leaves the id table and the name table, gives back its usage,
+ * puts its shmem file and is freed after an RCU grace period (lookups by
+ * name and id run under RCU and take references with
+ * kref_get_unless_zero()).  Region and map files pin the module; so does
+ * the PERSIST reference.
+ *
+ * Locking, finest first; no lock is held across copy_{to,from}_user() or
+ * anything that takes mmap_lock, and none is taken under another except as
+ * listed:
+ *  - @lock (spinlock): uid, gid and mode, which SET changes;
+ *  - names.c's mutex: @linked, @persist_ref, @scope_node, and the name
+ *    table's and scopes' membership;
+ *  - limits.c's mutex: @charged and the usage counters; @live is written
+ *    under it and read without it (smp_load_acquire()).
+ * Everything else is fixed once the region is published.
  */
 struct shmdev_region {
 	struct kref ref;
-	struct list_head node;		/* in shmdev_regions */
-	struct hlist_node hnode;	/* in the name table while linked */
-	bool live;			/* false while being created */
+	struct rhash_head hnode;	/* in the name table while linked */
+	struct list_head scope_node;	/* in its scope's PERSIST list */
+	struct rcu_head rcu;
+	spinlock_t lock;		/* uid, gid, mode */
+	bool live;			/* published: openable and counted */
+	bool charged;			/* holds its usage (limits.c) */
 	bool linked;			/* the name is in the name table */
 	bool persist_ref;		/* holds the PERSIST reference */
 	u32 state;			/* SHMDEV_STATE_NAMED/PERSIST, fixed */
@@ -66,6 +70,7 @@ struct shmdev_region {
 	u64 size;			/* page-rounded, fixed */
 	struct file *shmem;		/* the memory, never handed out */
 	struct ipc_namespace *ns;	/* the name's scope, referenced */
+	struct shmdev_scope *scope;	/* ns's entry in names.c */
 	kuid_t uid, cuid;
 	kgid_t gid, cgid;
 	umode_t mode;
@@ -73,31 +78,103 @@ struct shmdev_region {
 	u64 ctime_ns;
 	atomic_t nfds;
 	atomic_t nmaps;
-	unsigned int reap_pass;		/* under shmdev_lock, see region.c */
 	char name[SHMDEV_NAME_SIZE];
 };
 
+/* ioctl.c: a command table and its dispatcher. */
+struct shmdev_newfd {
+	struct file *file;	/* out: a file to give the caller as a fd */
+	unsigned int flags;	/* out: O_CLOEXEC or 0 */
+};
+
+struct shmdev_cmd {
+	unsigned int cmd;	/* the _IO* number, with the newest size */
+	size_t ver0;		/* the oldest struct size accepted */
+	size_t reserved_off;	/* the reserved words, which must be 0 */
+	size_t reserved_len;
+	size_t fd_off;		/* where the new fd's number goes */
+	long (*fn)(struct file *file, void *karg, struct shmdev_newfd *nfd);
+	/* After the struct is copied out, before the fd is installed. */
+	void (*commit)(struct file *newfile);
+};
+
+/*
+ * A table entry, at index _IOC_NR(@_cmd), for command @_cmd, whose struct
+ * @_type has a reserved field; further designated initializers (fd_off,
+ * commit) may follow.
+ */
+#define SHMDEV_CMD(_cmd, _type, _ver0, _fn, ...)			\
+	{								\
+		.cmd = _cmd,						\
+		.ver0 = _ver0,						\
+		.reserved_off = offsetof(_type, reserved),		\
+		.reserved_len = sizeof_field(_type, reserved),		\
+		.fn = _fn,						\
+		__VA_ARGS__						\
+	}
+
+long shmdev_ioctl_dispatch(const struct shmdev_cmd *table, size_t n,
+			   struct file *file, unsigned int cmd,
+			   unsigned long arg);
+
+/* limits.c */
+extern unsigned long shmdev_max_region_bytes;
+
+struct shmdev_counters {
+	u64 cur_bytes;
+	u64 cur_regions;
+	u64 peak_bytes;
+	u64 created;
+	u64 destroyed;
+};
+
+void shmdev_limits_init(void);
+int shmdev_charge(struct shmdev_region *r);
+void shmdev_uncharge(struct shmdev_region *r);
+void shmdev_account_publish(struct shmdev_region *r);
+void shmdev_counters_read(struct shmdev_counters *c);
+void shmdev_info_fill(struct shmdev_info *info);
+
+/* perm.c */
+bool shmdev_mode_grants(struct shmdev_region *r, int want,
+			const struct cred *cred);
+bool shmdev_may_access(struct shmdev_region *r, int want);
+bool shmdev_may_control(struct shmdev_region *r);
+int shmdev_perm_set(struct shmdev_region *r, const struct shmdev_set *set,
+		    kuid_t uid, kgid_t gid);
+
+/* names.c */
+int shmdev_names_init(void);
+void shmdev_names_exit(void);
+int shmdev_name_check(const u8 *name, bool allow_empty);
+struct shmdev_scope *shmdev_scope_get(struct ipc_namespace *ns);
+void shmdev_scope_put(struct shmdev_scope *scope);
+struct shmdev_region *shmdev_name_link(struct shmdev_region *r);
+void shmdev_name_drop(struct shmdev_region *r);
+struct shmdev_region *shmdev_name_find(struct ipc_namespace *ns,
+				       const char *name);
+int shmdev_name_unlink(struct ipc_namespace *ns, const char *name,
+		       struct shmdev_region **persist);
+int shmdev_name_unlink_region(struct shmdev_region *r, bool *persist);
+void shmdev_name_persist(struct shmdev_region *r);
+bool shmdev_names_take_dead(struct list_head *victims);
+
 /* region.c */
-long shmdev_ioctl_create(void __user *uarg, size_t usize);
-long shmdev_ioctl_open(void __user *uarg, size_t usize);
-long shmdev_ioctl_unlink(void __user *uarg, size_t usize);
-long shmdev_ioctl_remove(void __user *uarg, size_t usize);
-void shmdev_reap_stop(void);
+struct shmdev_region *shmdev_region_alloc(const struct shmdev_create *c,
+					  u64 size);
+int shmdev_region_add(struct shmdev_region *r);
 void shmdev_region_get(struct shmdev_region *r);
 void shmdev_region_put(struct shmdev_region *r);
-bool shmdev_mode_grants(const struct shmdev_region *r, int want,
-			const struct cred *cred);
-bool shmdev_may_access(const struct shmdev_region *r, int want, bool audit);
-
-/* main.c */
-bool shmdev_cmd_is(unsigned int cmd, unsigned int want);
-int shmdev_copy_in(void *karg, size_t ksize, size_t ver0,
-		   const void __user *uarg, size_t usize);
-int shmdev_copy_out(void __user *uarg, size_t usize,
-		    const void *karg, size_t ksize);
+struct shmdev_region *shmdev_region_find(u64 id);
+struct shmdev_region *shmdev_region_next(u64 *id);
+bool shmdev_region_publish(struct shmdev_region *r);
+void shmdev_region_drop_persist(struct shmdev_region *r);
+bool shmdev_region_is_live(const struct shmdev_region *r);
 
 /* mmap.c */
-void shmdev_shmem_seal(struct shmdev_region *r);
+int shmdev_mnt_init(void);
+void shmdev_mnt_exit(void);
+struct file *shmdev_shmem_new(loff_t size);
 int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long addr,
@@ -105,6 +182,17 @@ unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long pgoff,
 					      unsigned long flags);
 u64 shmdev_region_huge_bytes(struct shmdev_region *r);
+
+/* reap.c */
+void shmdev_reap_kick(bool now);
+void shmdev_reap_stop(void);
+
+/* regfd.c */
+struct file *shmdev_region_file(struct shmdev_region *r, int oflags);
+struct shmdev_region *shmdev_region_of(struct file *file);
+
+/* ops.c */
+long shmdev_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);
 
 /* proc.c */
 int shmdev_proc_init(void);

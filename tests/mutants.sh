@@ -8,7 +8,8 @@
 # green over its mutant is the failure.
 #
 #   leak-mapping         the last munmap keeps the region        t_chaos
-#   open-keeps-lock      OPEN returns with shmdev_lock held      t_load
+#   drop-keeps-lock      a named region's release keeps the      t_load
+#                        names lock
 #   copy-in-overflow     ioctl structs copied at the caller's    t_ioctl_fuzz
 #                        size into the kernel's smaller struct
 #   warn-unknown-cmd     a WARN on an unknown ioctl command      t_trinity
@@ -31,7 +32,7 @@ failed=0
 # 10 to 42 s after it started, and once not within a 30 s run.
 table=(
 	"leak-mapping|guest|t_chaos|SHMDEV_CHAOS_SECONDS=10|FAIL	guest/t_chaos"
-	"open-keeps-lock|guest|t_load|SHMDEV_LOAD_SECONDS=10 SHMDEV_TEST_TIMEOUT=60|blocked for more than"
+	"drop-keeps-lock|guest|t_load|SHMDEV_LOAD_SECONDS=10 SHMDEV_TEST_TIMEOUT=60|blocked for more than"
 	"copy-in-overflow|guest|t_ioctl_fuzz|SHMDEV_FUZZ_SECONDS=10|usercopy|stack-protector|BUG:|general protection"
 	"warn-unknown-cmd|guest|t_trinity||WARNING: .*shmdev"
 	"open-no-perm|guest|t_hostile_users||FAIL	guest/t_hostile_users"
