@@ -27,9 +27,17 @@ key_t sysv_key(const char *name)
 	return (key_t)h;
 }
 
-void posix_name(char *buf, size_t len, const char *name)
+/*
+ * A posix name is CPython's: the block NAME is /dev/shm/NAME, shm_open()ed
+ * as "/NAME", so that a block either side makes, the other opens.  Names
+ * "." and ".." would be /dev/shm itself and its parent: refused.
+ */
+int posix_name(char *buf, size_t len, const char *name)
 {
-	snprintf(buf, len, "/shmdev.%s", name);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	snprintf(buf, len, "/%s", name);
+	return 0;
 }
 
 /* Whether the hugetlb pool has @size bytes of free 2 MiB pages. */
@@ -163,13 +171,17 @@ int posix_create(struct shmdev_region *r, unsigned int flags,
 	int tries = 0;
 
 	if (r->name[0]) {
-		posix_name(path, sizeof(path), r->name);
+		int ret = posix_name(path, sizeof(path), r->name);
+
+		if (ret)
+			return ret;
 		r->fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 				 mode);
 		if (r->fd < 0 && errno == EEXIST && !(flags & SHMDEV_REGION_EXCL)) {
 			/* Existing: opened, as by the kernel backend. */
 			size_t want = r->size;
-			int ret = posix_open(r);
+
+			ret = posix_open(r);
 
 			if (!ret && r->size < want)
 				ret = -EINVAL;
@@ -181,7 +193,11 @@ int posix_create(struct shmdev_region *r, unsigned int flags,
 		if (fchmod(r->fd, mode) < 0)	/* not masked by umask */
 			return -errno;
 	} else {
-		/* Unnamed: a private name unlinked at once, like memfd. */
+		/*
+		 * Unnamed: a private name unlinked at once, like memfd.  The
+		 * prefix keeps it apart from the names users choose (whoever
+		 * picks shmdev.anon.* names is on his own).
+		 */
 		do {
 			struct timespec ts;
 
@@ -210,8 +226,10 @@ int posix_open(struct shmdev_region *r)
 {
 	char path[SHMDEV_NAME_SIZE + 16];
 	struct stat st;
+	int ret = posix_name(path, sizeof(path), r->name);
 
-	posix_name(path, sizeof(path), r->name);
+	if (ret)
+		return ret;
 	r->fd = shm_open(path, (r->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
 	if (r->fd < 0)
 		return -errno;

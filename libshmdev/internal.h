@@ -31,7 +31,7 @@ void region_free(struct shmdev_region *r);
 
 /* backends.c: each returns 0 or a negative errno, @r filled in. */
 key_t sysv_key(const char *name);
-void posix_name(char *buf, size_t len, const char *name);
+int posix_name(char *buf, size_t len, const char *name);
 int hugetlb_available(size_t size);
 size_t round_up(size_t v, size_t to);
 int kernel_dev(void);

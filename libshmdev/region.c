@@ -390,7 +390,9 @@ int shmdev_region_unlink(enum shmdev_backend backend, const char *name)
 		close(dev);
 		return ret;
 	case SHMDEV_BACKEND_POSIX:
-		posix_name(path, sizeof(path), name);
+		ret = posix_name(path, sizeof(path), name);
+		if (ret)
+			return ret;
 		return shm_unlink(path) < 0 ? -errno : 0;
 	case SHMDEV_BACKEND_SYSV:
 		id = shmget(sysv_key(name), 0, 0);

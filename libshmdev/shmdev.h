@@ -65,9 +65,14 @@ SHMDEV_EXPORT int shmdev_kernel_get_info(int devfd, struct shmdev_info *info);
  *   posix             yes    unnamed only          required with a name
  *                                                           yes
  *
- * Names are 1..255 printable ASCII bytes without '/'.  A sysv name maps to
- * a key by a 32-bit hash (two names may collide); a posix name to
- * /dev/shm/shmdev.NAME.
+ * Names are 1 to 255 (SHMDEV_NAME_MAX) printable ASCII bytes without '/',
+ * on every backend with names; anything else, the empty name included,
+ * gives -EINVAL.  Per backend:
+ *   kernel  the module's own namespace (per IPC namespace).
+ *   posix   NAME is the file /dev/shm/NAME, shm_open("/NAME") as CPython's
+ *           multiprocessing.shared_memory names its blocks, so either
+ *           opens what the other made.  "." and ".." are refused (-EINVAL).
+ *   sysv    NAME maps to a key by a 32-bit hash (two names may collide).
  */
 enum shmdev_backend {
 	SHMDEV_BACKEND_DEFAULT = 0,	/* see shmdev_backend_resolve() */
