@@ -15,18 +15,6 @@
 
 #include "internal.h"
 
-/* FNV-1a of the name: the System V key of a named segment. */
-key_t sysv_key(const char *name)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	if (h == (uint32_t)IPC_PRIVATE)
-		h = 1;
-	return (key_t)h;
-}
-
 /*
  * A posix name is CPython's: the block NAME is /dev/shm/NAME, shm_open()ed
  * as "/NAME", so that a block either side makes, the other opens.  Names
@@ -237,47 +225,4 @@ int posix_open(struct shmdev_region *r)
 		return -errno;
 	r->size = (size_t)st.st_size;
 	return 0;
-}
-
-/* The segment's real size: the kernel's, or the existing segment's. */
-static int sysv_size(struct shmdev_region *r)
-{
-	struct shmid_ds ds;
-
-	if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
-		return -errno;
-	r->size = ds.shm_segsz;
-	return 0;
-}
-
-int sysv_create(struct shmdev_region *r, unsigned int flags,
-		       unsigned int mode)
-{
-	key_t key = r->name[0] ? sysv_key(r->name) : IPC_PRIVATE;
-	int shmflg = IPC_CREAT | IPC_EXCL | (int)mode;
-
-	if (hugetlb_available(round_up(r->size, HUGE_2M))) {
-		r->shmid = shmget(key, round_up(r->size, HUGE_2M),
-				  shmflg | SHM_HUGETLB);
-		if (r->shmid >= 0)
-			r->hugetlb = 1;
-	}
-	if (r->shmid < 0)
-		r->shmid = shmget(key, r->size, shmflg);
-	if (r->shmid < 0 && errno == EEXIST && key != IPC_PRIVATE &&
-	    !(flags & SHMDEV_REGION_EXCL))
-		r->shmid = shmget(key, r->size, 0);	/* EINVAL if smaller */
-	else if (r->shmid >= 0)
-		r->created = key != IPC_PRIVATE;
-	if (r->shmid < 0)
-		return -errno;
-	return sysv_size(r);
-}
-
-int sysv_open(struct shmdev_region *r)
-{
-	r->shmid = shmget(sysv_key(r->name), 0, 0);
-	if (r->shmid < 0)
-		return -errno;
-	return sysv_size(r);
 }
