@@ -21,7 +21,6 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -207,20 +206,6 @@ static int64_t worker_spin_ns(const struct shmdev_pool *p, int64_t gap_ns)
 	       gap_ns > POOL_SPIN_MAX_NS ? POOL_SPIN_MAX_NS : gap_ns;
 }
 
-/* Map the list's memory for one job (attach-per-job mode). */
-static unsigned char *worker_attach(struct shmdev_region *r)
-{
-	int fd = shmdev_region_fd(r);
-	void *p;
-
-	if (fd >= 0) {
-		p = mmap(NULL, shmdev_region_size(r), PROT_READ | PROT_WRITE,
-			 MAP_SHARED, fd, 0);
-		return p == MAP_FAILED ? NULL : p;
-	}
-	return NULL;
-}
-
 /* Participant @id's share of the job (the caller's id is nworkers). */
 static void run_chunks(struct pool_ctl *c, unsigned int id,
 		       unsigned char *elems, void *arg)
@@ -274,21 +259,17 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 		gap += (now_ns() - idle_since - gap) / 4;
 		if (shm_load_acquire32(&c->stop))
 			_exit(0);
+		/* Attach per job: a mapping of the worker's own, each time. */
 		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB) {
-			if (shmdev_region_backend(r) == SHMDEV_BACKEND_SYSV)
-				mem = shmat(shmdev__region_shmid(r), NULL, 0);
-			else
-				mem = worker_attach(r);
-			if (!mem || mem == (void *)-1)
+			void *m;
+
+			if (shmdev__region_attach(r, &m))
 				_exit(3);
+			mem = m;
 		}
 		run_chunks(c, id, mem + data_offset, c->arg_len ? c->arg : NULL);
-		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB) {
-			if (shmdev_region_backend(r) == SHMDEV_BACKEND_SYSV)
-				shmdt(mem);
-			else
-				munmap(mem, shmdev_region_size(r));
-		}
+		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB)
+			shmdev__region_detach(r, mem);
 		if (__atomic_add_fetch(&c->done, 1, __ATOMIC_SEQ_CST) ==
 		    p->nworkers)
 			wake_change(&c->done, &c->done_sleeping);
@@ -387,9 +368,6 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 	if (!l || !r || !workers || workers > POOL_MAX_WORKERS ||
 	    flags & ~SHMDEV_POOL_VALID_FLAGS || !shmdev_list_data(l) ||
 	    pool_wait_policy(flags, &wait))
-		return -EINVAL;
-	if (flags & SHMDEV_POOL_ATTACH_PER_JOB &&
-	    shmdev_region_fd(r) < 0 && shmdev__region_shmid(r) < 0)
 		return -EINVAL;
 	ret = shmdev_region_map(r, &base);
 	if (ret)

@@ -464,8 +464,8 @@ struct shmdev_pool;
  * 10 ms), then sleep (with more processes than CPUs: yield for 50 us).
  *
  * Returns 0 and *@out, -EINVAL (NULL, no region, a mixed list, bad count
- * or flags, both WAIT flags, an unknown $SHMDEV_POOL_WAIT; ATTACH_PER_JOB
- * on a region without an fd or id), -ENOMEM, or the fork/mmap errno.
+ * or flags, both WAIT flags, an unknown $SHMDEV_POOL_WAIT), -ENOMEM, or
+ * the fork/mmap errno.
  */
 SHMDEV_EXPORT int shmdev_pool_create(struct shmdev_list *l,
 				     unsigned int workers, unsigned int flags,

@@ -20,6 +20,10 @@
  * keys that the caller may not read could be the name's own, so open,
  * unlink and create give -EACCES rather than guess.  Segments made by
  * other programs (no tag) never match.
+ *
+ * An unnamed region is an IPC_PRIVATE segment, attached at once and
+ * marked for removal, so that it goes with its last attach.  A region has
+ * no fd: it travels as its id.
  */
 #include <errno.h>
 #include <string.h>
@@ -71,15 +75,10 @@ static key_t sysv_probe_key(const char *name, unsigned int i)
 	return (key_t)k;
 }
 
-static size_t sysv_round_up(size_t v, size_t to)
-{
-	return (v + to - 1) / to * to;
-}
-
 /* Bytes of a named segment that shows @size bytes. */
 static size_t sysv_seg_size(size_t size)
 {
-	return sysv_round_up(size, 8) + sizeof(struct sysv_tag);
+	return shmdev__round_up(size, 8) + sizeof(struct sysv_tag);
 }
 
 enum sysv_slot {
@@ -120,7 +119,7 @@ static int sysv_slot(key_t key, const char *name, int *shmid, size_t *size)
 		if (magic == SYSV_TAG_MAGIC) {
 			ret = SLOT_OTHER;
 			if (memchr(tag->name, 0, sizeof(tag->name)) &&
-			    !strcmp(tag->name, name) &&
+			    !strncmp(tag->name, name, sizeof(tag->name)) &&
 			    tag->size <= ds.shm_segsz - sizeof(*tag)) {
 				*shmid = id;
 				*size = tag->size;
@@ -182,10 +181,10 @@ static int sysv_write_tag(struct shmdev_region *r, size_t seg_size)
 static int sysv_get(struct shmdev_region *r, key_t key, size_t seg_size,
 		    int shmflg)
 {
-	size_t huge = sysv_round_up(seg_size, HUGE_2M);
+	size_t huge = shmdev__round_up(seg_size, SHMDEV__HUGE_2M);
 
 	r->hugetlb = 0;
-	if (hugetlb_available(huge)) {
+	if (shmdev__hugetlb_available(huge)) {
 		r->shmid = shmget(key, huge, shmflg | SHM_HUGETLB);
 		if (r->shmid >= 0) {
 			r->hugetlb = 1;
@@ -207,7 +206,7 @@ static int sysv_init_named(struct shmdev_region *r, size_t seg_size,
 
 	if (r->hugetlb) {
 		/* The region is all of the rounded segment but the tag. */
-		seg_size = sysv_round_up(seg_size, HUGE_2M);
+		seg_size = shmdev__round_up(seg_size, SHMDEV__HUGE_2M);
 		r->size = seg_size - sizeof(struct sysv_tag);
 	}
 	ret = sysv_write_tag(r, seg_size);
@@ -219,14 +218,18 @@ static int sysv_init_named(struct shmdev_region *r, size_t seg_size,
 	return shmctl(r->shmid, IPC_SET, &ds) < 0 ? -errno : 0;
 }
 
-/* Make @r's named segment at the first free key of its name. */
+/*
+ * Make @r's named segment at the first free key of its name, or open the
+ * name's (without EXCL).  *@made says which.
+ */
 static int sysv_create_named(struct shmdev_region *r, unsigned int flags,
-			     unsigned int mode)
+			     unsigned int mode, int *made)
 {
 	size_t seg_size = sysv_seg_size(r->size), want = r->size;
 	unsigned int i;
 	int ret, id;
 
+	*made = 0;
 	ret = sysv_find(r->name, &id, &r->size);
 	for (i = 0; ret == -ENOENT && i < SYSV_PROBES; i++) {
 		/* The owner can write the tag whatever @mode says. */
@@ -247,7 +250,7 @@ static int sysv_create_named(struct shmdev_region *r, unsigned int flags,
 			r->shmid = -1;
 			return ret;
 		}
-		r->created = 1;
+		*made = 1;
 		return 0;
 	}
 	if (ret == -ENOENT)
@@ -261,29 +264,77 @@ static int sysv_create_named(struct shmdev_region *r, unsigned int flags,
 	return r->size < want ? -EINVAL : 0;
 }
 
-int sysv_create(struct shmdev_region *r, unsigned int flags,
-		unsigned int mode)
+static int sysv_map(const struct shmdev_region *r, int writable, void **addr)
 {
-	struct shmid_ds ds;
-	int ret;
+	void *p = shmat(r->shmid, NULL, writable ? 0 : SHM_RDONLY);
 
-	if (r->name[0])
-		return sysv_create_named(r, flags, mode);
-	ret = sysv_get(r, IPC_PRIVATE, r->size, IPC_CREAT | (int)mode);
-	if (ret)
-		return ret;
-	if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
+	if (p == (void *)-1)
 		return -errno;
-	r->size = ds.shm_segsz;
+	*addr = p;
 	return 0;
 }
 
-int sysv_open(struct shmdev_region *r)
+static int sysv_unmap(const struct shmdev_region *r, void *addr)
+{
+	(void)r;
+	return shmdt(addr) < 0 ? -errno : 0;
+}
+
+/*
+ * Map @r now: an unnamed segment must be attached before it is marked for
+ * removal, and POPULATE touches every page through the mapping.
+ */
+static int sysv_map_now(struct shmdev_region *r, unsigned int flags)
+{
+	int ret = sysv_map(r, 1, &r->addr);
+
+	if (!ret && !r->name[0])
+		shmctl(r->shmid, IPC_RMID, NULL);
+	if (ret || !(flags & SHMDEV_REGION_POPULATE))
+		return ret;
+	if (madvise(r->addr, r->size, MADV_POPULATE_WRITE) < 0)
+		return errno == EFAULT ? -ENOMEM : -errno;
+	return 0;
+}
+
+static int sysv_create(struct shmdev_region *r, unsigned int flags,
+		       unsigned int mode)
+{
+	struct shmid_ds ds;
+	int ret, made;
+
+	if (r->name[0]) {
+		ret = sysv_create_named(r, flags, mode, &made);
+		if (ret || !(flags & SHMDEV_REGION_POPULATE))
+			return ret;
+	} else {
+		ret = sysv_get(r, IPC_PRIVATE, r->size, IPC_CREAT | (int)mode);
+		if (ret)
+			return ret;
+		made = 1;
+		if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
+			ret = -errno;
+		else
+			r->size = ds.shm_segsz;
+	}
+	if (!ret)
+		ret = sysv_map_now(r, flags);
+	if (ret) {
+		if (r->addr)
+			shmdt(r->addr);
+		r->addr = NULL;
+		if (made)
+			shmctl(r->shmid, IPC_RMID, NULL);
+	}
+	return ret;
+}
+
+static int sysv_open(struct shmdev_region *r)
 {
 	return sysv_find(r->name, &r->shmid, &r->size);
 }
 
-int sysv_unlink(const char *name)
+static int sysv_unlink(const char *name)
 {
 	size_t size;
 	int id, ret;
@@ -294,7 +345,19 @@ int sysv_unlink(const char *name)
 	return shmctl(id, IPC_RMID, NULL) < 0 ? -errno : 0;
 }
 
-int sysv_remove(struct shmdev_region *r)
+/* The shmid: the same in every process, new for a segment made again. */
+static int sysv_id(const struct shmdev_region *r, uint64_t *id)
 {
-	return shmctl(r->shmid, IPC_RMID, NULL) < 0 ? -errno : 0;
+	*id = (uint64_t)(unsigned int)r->shmid;
+	return 0;
 }
+
+const struct shmdev__backend_ops shmdev__sysv_ops = {
+	.cannot = SHMDEV__NO_LAST_USER | SHMDEV__NO_FD,
+	.create = sysv_create,
+	.open = sysv_open,
+	.map = sysv_map,
+	.unmap = sysv_unmap,
+	.unlink = sysv_unlink,
+	.id = sysv_id,
+};

@@ -78,6 +78,15 @@ static struct shmdev_region *make(const char *name, size_t size,
 	return r;
 }
 
+/* The System V id of @r, which shmdev_region_id() gives for sysv. */
+static int shmid_of(const struct shmdev_region *r)
+{
+	uint64_t id;
+
+	assert_int_equal(shmdev_region_id(r, &id), 0);
+	return (int)id;
+}
+
 static unsigned char *map(struct shmdev_region *r)
 {
 	void *p;
@@ -208,6 +217,7 @@ static void test_foreign_segments(void **state)
 {
 	struct shmdev_region *r = NULL;
 	unsigned char *p;
+	uint64_t rid;
 	int id, st;
 	pid_t pid;
 
@@ -224,7 +234,8 @@ static void test_foreign_segments(void **state)
 	assert_int_equal(shmdev_region_unlink(SHMDEV_BACKEND_SYSV, "frn"),
 			 -ENOENT);
 	r = make("frn", 4096, SHMDEV_REGION_EXCL, 0600, 0);
-	assert_int_equal(shmget(base_key + 1, 0, 0), shmdev__region_shmid(r));
+	assert_int_equal(shmdev_region_id(r, &rid), 0);
+	assert_int_equal(shmget(base_key + 1, 0, 0), (int)rid);
 	assert_int_equal(shmdev_region_unlink(SHMDEV_BACKEND_SYSV, "frn"), 0);
 	shmdev_region_close(r);
 	/* A segment the caller cannot read might be the name's: EACCES. */
@@ -257,7 +268,7 @@ static void test_private_key(void **state)
 	shmdev__sysv_key = zero_key;
 	r = make("zero-key", 4096, SHMDEV_REGION_EXCL, 0600, 0);
 	shmdev__sysv_key = fixed_key;
-	assert_int_equal(shmctl(shmdev__region_shmid(r), IPC_STAT, &ds), 0);
+	assert_int_equal(shmctl(shmid_of(r), IPC_STAT, &ds), 0);
 	assert_true(ds.shm_perm.__key != IPC_PRIVATE);
 	shmdev__sysv_key = zero_key;
 	expect_byte("zero-key", 0);
@@ -275,7 +286,7 @@ static void test_mode(void **state)
 
 	(void)state;
 	r = make("mode", 4096, SHMDEV_REGION_EXCL, 0440, 0);
-	assert_int_equal(shmctl(shmdev__region_shmid(r), IPC_STAT, &ds), 0);
+	assert_int_equal(shmctl(shmid_of(r), IPC_STAT, &ds), 0);
 	assert_int_equal(ds.shm_perm.mode & 0777, 0440);
 	shmdev_region_close(r);
 	expect_byte("mode", 0);
