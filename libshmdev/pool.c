@@ -175,20 +175,20 @@ static int wait_change(uint32_t *addr, uint32_t val, uint32_t *sleepers,
 	}
 	ts.tv_sec = ts_ns / 1000000000;
 	ts.tv_nsec = ts_ns % 1000000000;
-	__atomic_fetch_add(sleepers, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) == val &&
+	shm_add_fetch_seqcst32(sleepers, 1);
+	if (shm_load_seqcst32(addr) == val &&
 	    futex(addr, FUTEX_WAIT, val, ts_ns ? &ts : NULL) < 0 &&
 	    errno == ETIMEDOUT)
 		ret = -ETIMEDOUT;
-	__atomic_fetch_sub(sleepers, 1, __ATOMIC_SEQ_CST);
+	shm_add_fetch_seqcst32(sleepers, (uint32_t)-1);
 	return ret;
 }
 
 /* Wake whoever waits on @addr, which was just changed, if anyone may sleep. */
 static void wake_change(uint32_t *addr, uint32_t *sleepers)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(sleepers, __ATOMIC_SEQ_CST))
+	shm_fence_seqcst();
+	if (shm_load_seqcst32(sleepers))
 		futex(addr, FUTEX_WAKE, INT32_MAX, NULL);
 }
 
@@ -270,8 +270,7 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 		run_chunks(c, id, mem + data_offset, c->arg_len ? c->arg : NULL);
 		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB)
 			shmdev__region_detach(r, mem);
-		if (__atomic_add_fetch(&c->done, 1, __ATOMIC_SEQ_CST) ==
-		    p->nworkers)
+		if (shm_add_fetch_seqcst32(&c->done, 1) == p->nworkers)
 			wake_change(&c->done, &c->done_sleeping);
 	}
 }
@@ -457,7 +456,7 @@ int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 		memcpy(c->arg, arg, arg_len);
 	c->next_chunk = 0;
 	shm_store_release32(&c->done, 0);
-	__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_SEQ_CST);
+	shm_store_seqcst32(&c->seq, c->seq + 1);
 	wake_change(&c->seq, &c->seq_sleepers);
 
 	/* The caller's share, on its own mapping, while the workers run. */
@@ -503,7 +502,7 @@ int shmdev_pool_destroy(struct shmdev_pool *p)
 		return 0;
 	if (p->owner == getpid()) {
 		shm_store_release32(&p->ctl->stop, 1);
-		__atomic_store_n(&p->ctl->seq, p->ctl->seq + 1, __ATOMIC_SEQ_CST);
+		shm_store_seqcst32(&p->ctl->seq, p->ctl->seq + 1);
 		wake_change(&p->ctl->seq, &p->ctl->seq_sleepers);
 		for (i = 0; i < p->nworkers; i++) {
 			if (p->pids[i] <= 0) {
