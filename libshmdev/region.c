@@ -56,6 +56,19 @@ int shmdev_backend_parse(const char *name, enum shmdev_backend *out)
 	return -EINVAL;
 }
 
+/*
+ * The default backend, the one policy of C, the tool and Python (which
+ * ask this function rather than decide): $SHMDEV_BACKEND, else the module
+ * when /dev/shmlist exists, else posix.  posix rather than memfd, because
+ * a default must do what callers of a shared-memory library do first:
+ * share by name between unrelated processes.  memfd has no name (only fd
+ * passing shares it), so "create NAME here, open NAME there" would fail
+ * with -EOPNOTSUPP by default; posix names are the ones CPython's
+ * SharedMemory uses, so Python users get a drop-in; sysv's names are 32-bit
+ * keys.  The cost, that a posix name outlives a crashed creator, is the one
+ * CPython users already know (and PERSIST makes them say so); unnamed posix
+ * regions are unlinked at once and go with their last user, as memfd's.
+ */
 int shmdev_backend_resolve(enum shmdev_backend b, enum shmdev_backend *out)
 {
 	const char *env;
@@ -77,7 +90,7 @@ int shmdev_backend_resolve(enum shmdev_backend b, enum shmdev_backend *out)
 		return 0;
 	}
 	*out = access(SHMDEV_DEVICE_PATH, F_OK) == 0 ? SHMDEV_BACKEND_KERNEL :
-						       SHMDEV_BACKEND_MEMFD;
+						       SHMDEV_BACKEND_POSIX;
 	return 0;
 }
 

@@ -130,8 +130,11 @@ SHMDEV_EXPORT int shmdev_backend_parse(const char *name,
 /*
  * shmdev_backend_resolve - the backend SHMDEV_BACKEND_DEFAULT stands for:
  * the environment variable SHMDEV_BACKEND when set, else "kernel" when
- * /dev/shmlist exists, else "memfd".  Other values resolve to themselves.
- * Returns 0, or -EINVAL (unknown value, or a bad SHMDEV_BACKEND).
+ * /dev/shmlist exists, else "posix" (a default with names, the ones
+ * CPython's SharedMemory uses).  This is the one default-backend policy:
+ * the shmdev tool and the Python binding ask this function.  Other values
+ * resolve to themselves.  Returns 0, or -EINVAL (unknown value, or a bad
+ * SHMDEV_BACKEND).
  */
 SHMDEV_EXPORT int shmdev_backend_resolve(enum shmdev_backend b,
 					 enum shmdev_backend *out);
