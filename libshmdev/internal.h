@@ -11,10 +11,17 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <asm-generic/hugetlb_encode.h>
 
 #include "shmdev.h"
 
 #define SHMDEV__HUGE_2M (2u << 20)
+/*
+ * Ask for 2 MiB hugetlb pages, whatever the default huge page size: the
+ * value of MFD_HUGE_2MB and SHM_HUGE_2MB, whose uapi headers clash with
+ * glibc's <sys/mman.h> and <sys/shm.h>.
+ */
+#define SHMDEV__HUGETLB_2M HUGETLB_FLAG_ENCODE_2MB
 
 struct shmdev_region {
 	enum shmdev_backend backend;	/* resolved: never DEFAULT */

@@ -18,7 +18,8 @@ static int memfd_create_region(struct shmdev_region *r, unsigned int flags,
 
 	(void)mode;	/* no name, so no one else to let in */
 	if (shmdev__hugetlb_available(huge)) {
-		r->fd = memfd_create("shmdev", MFD_CLOEXEC | MFD_HUGETLB);
+		r->fd = memfd_create("shmdev", MFD_CLOEXEC | MFD_HUGETLB |
+				     SHMDEV__HUGETLB_2M);
 		if (r->fd >= 0) {
 			r->hugetlb = 1;
 			r->size = huge;

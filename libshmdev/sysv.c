@@ -185,7 +185,8 @@ static int sysv_get(struct shmdev_region *r, key_t key, size_t seg_size,
 
 	r->hugetlb = 0;
 	if (shmdev__hugetlb_available(huge)) {
-		r->shmid = shmget(key, huge, shmflg | SHM_HUGETLB);
+		r->shmid = shmget(key, huge, shmflg | SHM_HUGETLB |
+				  (int)SHMDEV__HUGETLB_2M);
 		if (r->shmid >= 0) {
 			r->hugetlb = 1;
 			return 0;
