@@ -293,6 +293,59 @@ static void test_mode(void **state)
 	assert_int_equal(shmdev_region_unlink(SHMDEV_BACKEND_SYSV, "mode"), 0);
 }
 
+/*
+ * Processes creating one name at once (without EXCL) all end up with the
+ * one segment: whoever finds it being made waits for its tag rather than
+ * taking the next key.
+ */
+static void test_concurrent_create(void **state)
+{
+	enum { PROCS = 4, TRIES = 100 };
+	struct shmdev_region *r;
+	int pipes[PROCS][2], i, t, st;
+	unsigned int k, segs = 0, bad;
+	uint64_t id, ids[PROCS];
+	char name[32];
+	pid_t pid;
+
+	(void)state;
+	for (t = 0; t < TRIES; t++) {
+		snprintf(name, sizeof(name), "race-%d", t);
+		for (i = 0; i < PROCS; i++) {
+			assert_int_equal(pipe(pipes[i]), 0);
+			pid = fork();
+			if (pid == 0) {
+				close(pipes[i][0]);
+				if (shmdev_region_create(SHMDEV_BACKEND_SYSV, name,
+							 4096, SHMDEV_REGION_PERSIST,
+							 0600, &r) ||
+				    shmdev_region_id(r, &id) ||
+				    write(pipes[i][1], &id, sizeof(id)) != sizeof(id))
+					_exit(1);
+				_exit(0);
+			}
+			close(pipes[i][1]);
+		}
+		/* Every child done before any check, so none outlives a failure. */
+		for (i = 0; i < PROCS; i++) {
+			if (read(pipes[i][0], &ids[i], sizeof(ids[i])) !=
+			    sizeof(ids[i]))
+				ids[i] = UINT64_MAX;
+			close(pipes[i][0]);
+		}
+		for (bad = 0; wait(&st) > 0;)
+			bad += !WIFEXITED(st) || WEXITSTATUS(st);
+		assert_int_equal(bad, 0);
+		for (i = 1; i < PROCS; i++)
+			assert_int_equal(ids[i], ids[0]);
+		for (k = 0, segs = 0; k <= PROBES; k++)
+			segs += shmget(base_key + (key_t)k, 0, 0) >= 0;
+		assert_int_equal(segs, 1);
+		assert_int_equal(shmdev_region_unlink(SHMDEV_BACKEND_SYSV, name),
+				 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -304,6 +357,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_private_key, NULL, teardown),
 		cmocka_unit_test_setup_teardown(test_mode, NULL, teardown),
+		cmocka_unit_test_setup_teardown(test_concurrent_create, NULL,
+						teardown),
 	};
 
 	return cmocka_run_group_tests_name("sysv-names", tests, setup, NULL);
