@@ -151,6 +151,11 @@ fi
 expect ops-help 0 "--live LIST" -- bench --ops --help
 expect ops-bad-live 1 "could not parse live counts '5,10'" -- bench --ops --live 5,10
 expect ops-bad-live-text 1 "could not parse live counts '0,x'" -- bench --ops --live 0,x
+expect ops-many-live 1 "could not parse live counts '0,1,2,3,4,5,6,7,8'" -- bench --ops --live 0,1,2,3,4,5,6,7,8
+expect ops-huge-live 1 "could not parse live counts '0,100001'" -- bench --ops --live 0,100001
+expect ops-negative-live 1 "could not parse live counts '0,-1'" -- bench --ops --live 0,-1
+expect ops-empty-backends 1 "could not parse backends ','" -- bench --ops --backends ,
+expect ops-bad-samples 1 "could not use 3x samples" -- bench --ops -n 3x
 expect ops-bad-backend 1 "could not parse backends 'floppy'" -- bench --ops --backends floppy
 expect ops-default-backend 1 "could not parse backends 'default'" -- bench --ops -b default
 expect ops-zero-samples 1 "could not use 0 samples" -- bench --ops --samples 0
