@@ -12,8 +12,8 @@
  * Sum smaps fields over the mappings that overlap [addr, addr + size):
  * bytes mapped with huge pages, and the kernel page size.
  */
-int smaps_scan(const void *addr, size_t size, uint64_t *huge,
-		      size_t *kpage)
+int shmdev__smaps_scan(const void *addr, size_t size, uint64_t *huge,
+		       size_t *kpage)
 {
 	uintptr_t start, end, lo = (uintptr_t)addr, hi = lo + size;
 	char line[256];
@@ -55,5 +55,5 @@ int shmdev_huge_bytes(const void *addr, size_t len, uint64_t *bytes)
 	*bytes = 0;
 	if (!len)
 		return 0;
-	return smaps_scan(addr, len, bytes, &kpage);
+	return shmdev__smaps_scan(addr, len, bytes, &kpage);
 }

@@ -1,57 +1,110 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
-/* libshmdev: what the library's own files share, never exported. */
+/*
+ * libshmdev: what the library's own files share, never exported.
+ * Everything here is hidden (-fvisibility=hidden, no entry in
+ * libshmdev.sym) and named shmdev__*, so that even a static link sees
+ * only shmdev_ names.
+ */
 #ifndef SHMDEV_INTERNAL_H
 #define SHMDEV_INTERNAL_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <asm-generic/hugetlb_encode.h>
 
 #include "shmdev.h"
 
-#define HUGE_2M (2u << 20)
+#define SHMDEV__HUGE_2M (2u << 20)
+/*
+ * Ask for 2 MiB hugetlb pages, whatever the default huge page size: the
+ * value of MFD_HUGE_2MB and SHM_HUGE_2MB, whose uapi headers clash with
+ * glibc's <sys/mman.h> and <sys/shm.h>.
+ */
+#define SHMDEV__HUGETLB_2M HUGETLB_FLAG_ENCODE_2MB
 
 struct shmdev_region {
-	enum shmdev_backend backend;
+	enum shmdev_backend backend;	/* resolved: never DEFAULT */
+	const struct shmdev__backend_ops *ops;
 	int fd;			/* kernel, memfd, posix; -1 for sysv */
-	int shmid;		/* sysv */
+	int shmid;		/* sysv; -1 for the others */
 	size_t size;
 	unsigned int flags;	/* SHMDEV_REGION_* it was made or opened with */
 	int writable;
 	int hugetlb;		/* backed by hugetlb pages */
-	int created;		/* a named segment made by this create */
 	void *addr;		/* the mapping, or NULL */
 	char name[SHMDEV_NAME_SIZE];
 };
 
-/* region.c */
-struct shmdev_region *region_new(enum shmdev_backend b, const char *name,
-				 size_t size, unsigned int flags);
-void region_free(struct shmdev_region *r);
+/*
+ * What a backend cannot do (region.c refuses it with -EOPNOTSUPP before
+ * calling the backend, so that every backend says it the same way).
+ */
+#define SHMDEV__NO_NAMES	(1u << 0)	/* anonymous only: no open, unlink */
+#define SHMDEV__NO_LAST_USER	(1u << 1)	/* a name outlives its users: a
+						 * named create needs PERSIST */
+#define SHMDEV__NO_FD		(1u << 2)	/* a region has no fd to pass */
 
-/* backends.c: each returns 0 or a negative errno, @r filled in. */
-key_t sysv_key(const char *name);
-void posix_name(char *buf, size_t len, const char *name);
-int hugetlb_available(size_t size);
-size_t round_up(size_t v, size_t to);
-int kernel_dev(void);
-int kernel_stat(int fd, struct shmdev_stat *st);
-int kernel_create(struct shmdev_region *r, unsigned int flags,
-		  unsigned int mode);
-int kernel_open(struct shmdev_region *r);
-int memfd_create_region(struct shmdev_region *r, unsigned int flags);
-int posix_create(struct shmdev_region *r, unsigned int flags,
-		 unsigned int mode);
-int posix_open(struct shmdev_region *r);
-int sysv_create(struct shmdev_region *r, unsigned int flags,
-		unsigned int mode);
-int sysv_open(struct shmdev_region *r);
+/*
+ * One backend.  Each returns 0 or a negative errno.  region.c has checked
+ * the arguments (flags, mode, size, the name's syntax, what the backend
+ * cannot do) and filled r->name, r->size, r->flags, r->writable.
+ */
+struct shmdev__backend_ops {
+	unsigned int cannot;	/* SHMDEV__NO_* */
+	/*
+	 * Make @r (unnamed when r->name is empty), or open the existing name
+	 * without SHMDEV_REGION_EXCL (-EINVAL when smaller than r->size).
+	 * Sets r->size to what there is.  All or nothing: on error, nothing
+	 * this call made is left (r->fd is closed by the caller).
+	 */
+	int (*create)(struct shmdev_region *r, unsigned int flags,
+		      unsigned int mode);
+	/* Open the existing r->name; sets r->size.  -ENOENT when none. */
+	int (*open)(struct shmdev_region *r);
+	/* A new mapping of all of @r, writable if @writable. */
+	int (*map)(const struct shmdev_region *r, int writable, void **addr);
+	/* Undo one map() of @r at @addr. */
+	int (*unmap)(const struct shmdev_region *r, void *addr);
+	/* Remove @name; the memory goes with its last user. */
+	int (*unlink)(const char *name);
+	/* An identity of @r's memory (see shmdev_region_id()). */
+	int (*id)(const struct shmdev_region *r, uint64_t *id);
+	/* What only the backend knows: size, region_huge_bytes.  May be NULL. */
+	int (*stat)(const struct shmdev_region *r,
+		    struct shmdev_region_info *info);
+};
+
+extern const struct shmdev__backend_ops shmdev__kernel_ops;	/* kernel.c */
+extern const struct shmdev__backend_ops shmdev__memfd_ops;	/* memfd.c */
+extern const struct shmdev__backend_ops shmdev__posix_ops;	/* posix.c */
+extern const struct shmdev__backend_ops shmdev__sysv_ops;	/* sysv.c */
+
+/* region.c: a handle for backend @b (resolved), not yet made or opened. */
+struct shmdev_region *shmdev__region_new(enum shmdev_backend b,
+					 const char *name, size_t size,
+					 unsigned int flags);
+void shmdev__region_free(struct shmdev_region *r);
+/* A mapping of @r of its own, apart from r->addr (pool workers). */
+int shmdev__region_attach(const struct shmdev_region *r, void **addr);
+void shmdev__region_detach(const struct shmdev_region *r, void *addr);
+
+/* util.c: helpers the backends share. */
+size_t shmdev__round_up(size_t v, size_t to);
+int shmdev__hugetlb_available(size_t size);
+int shmdev__populate_fd(int fd, size_t size);
+int shmdev__fd_map(const struct shmdev_region *r, int writable, void **addr);
+int shmdev__fd_map_advise(const struct shmdev_region *r, int writable,
+			  void **addr);
+int shmdev__fd_unmap(const struct shmdev_region *r, void *addr);
+int shmdev__fd_id(const struct shmdev_region *r, uint64_t *id);
 
 /* huge.c: huge-page bytes and kernel page size of the mappings that
  * overlap [addr, addr + size), from /proc/self/smaps. */
-int smaps_scan(const void *addr, size_t size, uint64_t *huge, size_t *kpage);
+int shmdev__smaps_scan(const void *addr, size_t size, uint64_t *huge,
+		       size_t *kpage);
 
-/* The System V id of a sysv region, -1 for the other backends. */
-int shmdev__region_shmid(const struct shmdev_region *r);
+/* sysv.c: the key a sysv name is first looked for at, swapped by tests. */
+extern key_t (*shmdev__sysv_key)(const char *name);
 
 #endif /* SHMDEV_INTERNAL_H */

@@ -1,19 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libshmdev: access to the kernel module's /dev/shmlist.
+ * libshmdev: the kernel module's /dev/shmlist, and the kernel backend
+ * over it (named, permission-checked regions freed with their last user
+ * unless PERSIST, huge pages from the module's own tmpfs).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "shmdev.h"
-
-const char *shmdev_version(void)
-{
-	return SHMDEV_VERSION_STRING;
-}
+#include "internal.h"
 
 int shmdev_kernel_open(void)
 {
@@ -31,3 +29,108 @@ int shmdev_kernel_get_info(int devfd, struct shmdev_info *info)
 		return -errno;
 	return 0;
 }
+
+static int kernel_fd_stat(int fd, struct shmdev_stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	return ioctl(fd, SHMDEV_IOC_STAT, st) < 0 ? -errno : 0;
+}
+
+/* One ioctl on a /dev/shmlist opened for it. */
+static int kernel_ioctl(unsigned long cmd, void *arg)
+{
+	int dev = shmdev_kernel_open(), ret;
+
+	if (dev < 0)
+		return dev;
+	ret = ioctl(dev, cmd, arg) < 0 ? -errno : 0;
+	close(dev);
+	return ret;
+}
+
+/* r->size from the module: it rounds up, and a region opened has its own. */
+static int kernel_size(struct shmdev_region *r)
+{
+	struct shmdev_stat st;
+	int ret = kernel_fd_stat(r->fd, &st);
+
+	if (ret)
+		return ret;
+	r->size = st.size;
+	return 0;
+}
+
+static int kernel_create(struct shmdev_region *r, unsigned int flags,
+			 unsigned int mode)
+{
+	struct shmdev_create c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = r->size;
+	c.mode = mode;
+	c.flags = SHMDEV_CREATE_CLOEXEC;
+	if (flags & SHMDEV_REGION_EXCL)
+		c.flags |= SHMDEV_CREATE_EXCL;
+	if (flags & SHMDEV_REGION_PERSIST)
+		c.flags |= SHMDEV_CREATE_PERSIST;
+	if (flags & SHMDEV_REGION_POPULATE)
+		c.flags |= SHMDEV_CREATE_POPULATE;
+	memcpy(c.name, r->name, sizeof(c.name));
+	ret = kernel_ioctl(SHMDEV_IOC_CREATE, &c);
+	if (ret)
+		return ret;
+	r->fd = (int)c.fd;
+	/* The region is made: a failed STAT only leaves the size asked. */
+	kernel_size(r);
+	return 0;
+}
+
+static int kernel_open(struct shmdev_region *r)
+{
+	struct shmdev_open o;
+	int ret;
+
+	memset(&o, 0, sizeof(o));
+	o.flags = SHMDEV_OPEN_CLOEXEC | (r->writable ? SHMDEV_OPEN_RDWR : 0);
+	memcpy(o.name, r->name, sizeof(o.name));
+	ret = kernel_ioctl(SHMDEV_IOC_OPEN, &o);
+	if (ret)
+		return ret;
+	r->fd = (int)o.fd;
+	return kernel_size(r);
+}
+
+static int kernel_unlink(const char *name)
+{
+	struct shmdev_unlink u;
+
+	memset(&u, 0, sizeof(u));
+	snprintf((char *)u.name, sizeof(u.name), "%s", name);
+	return kernel_ioctl(SHMDEV_IOC_UNLINK, &u);
+}
+
+static int kernel_stat(const struct shmdev_region *r,
+		       struct shmdev_region_info *info)
+{
+	struct shmdev_stat st;
+	int ret = kernel_fd_stat(r->fd, &st);
+
+	if (ret)
+		return ret;
+	info->size = st.size;
+	info->region_huge_bytes = st.huge_bytes;
+	return 0;
+}
+
+/* The module maps huge pages itself: no advice to give. */
+const struct shmdev__backend_ops shmdev__kernel_ops = {
+	.cannot = 0,
+	.create = kernel_create,
+	.open = kernel_open,
+	.map = shmdev__fd_map,
+	.unmap = shmdev__fd_unmap,
+	.unlink = kernel_unlink,
+	.id = shmdev__fd_id,
+	.stat = kernel_stat,
+};

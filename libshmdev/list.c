@@ -107,8 +107,8 @@ static int list_validate(struct shmdev_list *l, unsigned char *base,
 	if (size < HDR_SIZE)
 		return -EBADMSG;
 	if (shm_load_relaxed64(&h->magic) != LIST_MAGIC ||
-	    __atomic_load_n(&h->version, __ATOMIC_RELAXED) != LIST_VERSION ||
-	    __atomic_load_n(&h->header_size, __ATOMIC_RELAXED) != HDR_SIZE)
+	    shm_load_relaxed16(&h->version) != LIST_VERSION ||
+	    shm_load_relaxed16(&h->header_size) != HDR_SIZE)
 		return -EBADMSG;
 	l->type = (enum shmdev_type)shm_load_relaxed32(&h->type);
 	esize = shmdev_type_size(l->type);
@@ -431,7 +431,7 @@ int shmdev_list_get_value(const struct shmdev_list *l, size_t i,
 	if (!s)
 		return err;
 	/* One read of each field: a peer may be rewriting them. */
-	kind = __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE);
+	kind = shm_load_acquire8(&s->kind);
 	len = shm_load_relaxed32(&s->len);
 	value = shm_load_relaxed64(&s->value);
 	memset(v, 0, sizeof(*v));
@@ -549,7 +549,7 @@ int shmdev_list_set_value(struct shmdev_list *l, size_t i,
 		if (v->kind == SHMDEV_KIND_STR && !utf8_valid(v->ptr, v->len))
 			return -EILSEQ;
 		len = (uint32_t)v->len;
-		old_kind = __atomic_load_n(&s->kind, __ATOMIC_ACQUIRE);
+		old_kind = shm_load_acquire8(&s->kind);
 		old_len = shm_load_relaxed32(&s->len);
 		old_value = shm_load_relaxed64(&s->value);
 		if ((old_kind == SHMDEV_KIND_STR || old_kind == SHMDEV_KIND_BYTES) &&
@@ -570,8 +570,8 @@ int shmdev_list_set_value(struct shmdev_list *l, size_t i,
 		return -EINVAL;
 	}
 	/* kind is published last: a reader that sees it sees len and value. */
-	__atomic_store_n(&s->len, len, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->value, value, __ATOMIC_RELAXED);
-	__atomic_store_n(&s->kind, (uint8_t)v->kind, __ATOMIC_RELEASE);
+	shm_store_relaxed32(&s->len, len);
+	shm_store_relaxed64(&s->value, value);
+	shm_store_release8(&s->kind, (uint8_t)v->kind);
 	return 0;
 }

@@ -101,7 +101,7 @@ int shmdev_region_recv(int sock, struct shmdev_region **out)
 			close(fd);
 		return -EBADMSG;
 	}
-	r = region_new(m.backend, m.name[0] ? m.name : NULL, m.size, m.flags);
+	r = shmdev__region_new(m.backend, m.name[0] ? m.name : NULL, m.size, m.flags);
 	if (!r) {
 		if (fd >= 0)
 			close(fd);

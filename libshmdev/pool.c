@@ -21,7 +21,6 @@
 #include <strings.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/shm.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -176,20 +175,20 @@ static int wait_change(uint32_t *addr, uint32_t val, uint32_t *sleepers,
 	}
 	ts.tv_sec = ts_ns / 1000000000;
 	ts.tv_nsec = ts_ns % 1000000000;
-	__atomic_fetch_add(sleepers, 1, __ATOMIC_SEQ_CST);
-	if (__atomic_load_n(addr, __ATOMIC_SEQ_CST) == val &&
+	shm_add_fetch_seqcst32(sleepers, 1);
+	if (shm_load_seqcst32(addr) == val &&
 	    futex(addr, FUTEX_WAIT, val, ts_ns ? &ts : NULL) < 0 &&
 	    errno == ETIMEDOUT)
 		ret = -ETIMEDOUT;
-	__atomic_fetch_sub(sleepers, 1, __ATOMIC_SEQ_CST);
+	shm_add_fetch_seqcst32(sleepers, (uint32_t)-1);
 	return ret;
 }
 
 /* Wake whoever waits on @addr, which was just changed, if anyone may sleep. */
 static void wake_change(uint32_t *addr, uint32_t *sleepers)
 {
-	__atomic_thread_fence(__ATOMIC_SEQ_CST);
-	if (__atomic_load_n(sleepers, __ATOMIC_SEQ_CST))
+	shm_fence_seqcst();
+	if (shm_load_seqcst32(sleepers))
 		futex(addr, FUTEX_WAKE, INT32_MAX, NULL);
 }
 
@@ -205,20 +204,6 @@ static int64_t worker_spin_ns(const struct shmdev_pool *p, int64_t gap_ns)
 	gap_ns *= 2;
 	return gap_ns < POOL_SPIN_MIN_NS ? POOL_SPIN_MIN_NS :
 	       gap_ns > POOL_SPIN_MAX_NS ? POOL_SPIN_MAX_NS : gap_ns;
-}
-
-/* Map the list's memory for one job (attach-per-job mode). */
-static unsigned char *worker_attach(struct shmdev_region *r)
-{
-	int fd = shmdev_region_fd(r);
-	void *p;
-
-	if (fd >= 0) {
-		p = mmap(NULL, shmdev_region_size(r), PROT_READ | PROT_WRITE,
-			 MAP_SHARED, fd, 0);
-		return p == MAP_FAILED ? NULL : p;
-	}
-	return NULL;
 }
 
 /* Participant @id's share of the job (the caller's id is nworkers). */
@@ -274,23 +259,18 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 		gap += (now_ns() - idle_since - gap) / 4;
 		if (shm_load_acquire32(&c->stop))
 			_exit(0);
+		/* Attach per job: a mapping of the worker's own, each time. */
 		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB) {
-			if (shmdev_region_backend(r) == SHMDEV_BACKEND_SYSV)
-				mem = shmat(shmdev__region_shmid(r), NULL, 0);
-			else
-				mem = worker_attach(r);
-			if (!mem || mem == (void *)-1)
+			void *m;
+
+			if (shmdev__region_attach(r, &m))
 				_exit(3);
+			mem = m;
 		}
 		run_chunks(c, id, mem + data_offset, c->arg_len ? c->arg : NULL);
-		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB) {
-			if (shmdev_region_backend(r) == SHMDEV_BACKEND_SYSV)
-				shmdt(mem);
-			else
-				munmap(mem, shmdev_region_size(r));
-		}
-		if (__atomic_add_fetch(&c->done, 1, __ATOMIC_SEQ_CST) ==
-		    p->nworkers)
+		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB)
+			shmdev__region_detach(r, mem);
+		if (shm_add_fetch_seqcst32(&c->done, 1) == p->nworkers)
 			wake_change(&c->done, &c->done_sleeping);
 	}
 }
@@ -388,9 +368,6 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 	    flags & ~SHMDEV_POOL_VALID_FLAGS || !shmdev_list_data(l) ||
 	    pool_wait_policy(flags, &wait))
 		return -EINVAL;
-	if (flags & SHMDEV_POOL_ATTACH_PER_JOB &&
-	    shmdev_region_fd(r) < 0 && shmdev__region_shmid(r) < 0)
-		return -EINVAL;
 	ret = shmdev_region_map(r, &base);
 	if (ret)
 		return ret;
@@ -479,7 +456,7 @@ int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 		memcpy(c->arg, arg, arg_len);
 	c->next_chunk = 0;
 	shm_store_release32(&c->done, 0);
-	__atomic_store_n(&c->seq, c->seq + 1, __ATOMIC_SEQ_CST);
+	shm_store_seqcst32(&c->seq, c->seq + 1);
 	wake_change(&c->seq, &c->seq_sleepers);
 
 	/* The caller's share, on its own mapping, while the workers run. */
@@ -525,7 +502,7 @@ int shmdev_pool_destroy(struct shmdev_pool *p)
 		return 0;
 	if (p->owner == getpid()) {
 		shm_store_release32(&p->ctl->stop, 1);
-		__atomic_store_n(&p->ctl->seq, p->ctl->seq + 1, __ATOMIC_SEQ_CST);
+		shm_store_seqcst32(&p->ctl->seq, p->ctl->seq + 1);
 		wake_change(&p->ctl->seq, &p->ctl->seq_sleepers);
 		for (i = 0; i < p->nworkers; i++) {
 			if (p->pids[i] <= 0) {

@@ -1,47 +1,44 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libshmdev: one region API over four backends.
+ * libshmdev: one region API over four backends, each in a file of its
+ * own behind a table of operations (struct shmdev__backend_ops):
  *
- *   kernel  /dev/shmlist: named, permission-checked, freed with its last
- *           user, huge pages from the module's own tmpfs.
- *   memfd   memfd_create(2): freed with its last user, no name; hugetlb
- *           pages when the pool has enough, else transparent huge page
- *           advice.
- *   sysv    shmget(2)/shmat(2), the plain System V path: a named segment
- *           lives until unlinked (PERSIST is required for a name).
- *   posix   shm_open(3): the same, with a file in /dev/shm.
+ *   kernel.c  /dev/shmlist: named, permission-checked, freed with its last
+ *             user, huge pages from the module's own tmpfs.
+ *   memfd.c   memfd_create(2): freed with its last user, no name.
+ *   sysv.c    shmget(2)/shmat(2): a named segment lives until unlinked.
+ *   posix.c   shm_open(3): the same, as the file /dev/shm/NAME.
  *
- * This file holds the region API; backends.c each backend's create and
- * open, huge.c the huge-page counts, passing.c sending a region over a
- * Unix socket.
+ * This file checks arguments, says what a backend cannot do, and keeps
+ * the handle; util.c holds what the backends share, huge.c the huge-page
+ * counts, passing.c sending a region over a Unix socket.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/ipc.h>
-#include <sys/mman.h>
-#include <sys/shm.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "internal.h"
 
-static const char *const backend_names[] = {
-	[SHMDEV_BACKEND_DEFAULT] = "default",
-	[SHMDEV_BACKEND_KERNEL] = "kernel",
-	[SHMDEV_BACKEND_MEMFD] = "memfd",
-	[SHMDEV_BACKEND_SYSV] = "sysv",
-	[SHMDEV_BACKEND_POSIX] = "posix",
+static const struct {
+	const char *name;
+	const struct shmdev__backend_ops *ops;
+} backends[] = {
+	[SHMDEV_BACKEND_DEFAULT] = { "default", NULL },
+	[SHMDEV_BACKEND_KERNEL] = { "kernel", &shmdev__kernel_ops },
+	[SHMDEV_BACKEND_MEMFD] = { "memfd", &shmdev__memfd_ops },
+	[SHMDEV_BACKEND_SYSV] = { "sysv", &shmdev__sysv_ops },
+	[SHMDEV_BACKEND_POSIX] = { "posix", &shmdev__posix_ops },
 };
+
+#define NBACKENDS (sizeof(backends) / sizeof(backends[0]))
 
 const char *shmdev_backend_name(enum shmdev_backend b)
 {
-	if ((unsigned int)b >= sizeof(backend_names) / sizeof(backend_names[0]))
+	if ((unsigned int)b >= NBACKENDS)
 		return NULL;
-	return backend_names[b];
+	return backends[b].name;
 }
 
 int shmdev_backend_parse(const char *name, enum shmdev_backend *out)
@@ -50,8 +47,8 @@ int shmdev_backend_parse(const char *name, enum shmdev_backend *out)
 
 	if (!name || !out)
 		return -EINVAL;
-	for (i = 0; i < sizeof(backend_names) / sizeof(backend_names[0]); i++) {
-		if (!strcmp(name, backend_names[i])) {
+	for (i = 0; i < NBACKENDS; i++) {
+		if (!strcmp(name, backends[i].name)) {
 			*out = i;
 			return 0;
 		}
@@ -59,6 +56,19 @@ int shmdev_backend_parse(const char *name, enum shmdev_backend *out)
 	return -EINVAL;
 }
 
+/*
+ * The default backend, the one policy of C, the tool and Python (which
+ * ask this function rather than decide): $SHMDEV_BACKEND, else the module
+ * when /dev/shmlist exists, else posix.  posix rather than memfd, because
+ * a default must do what callers of a shared-memory library do first:
+ * share by name between unrelated processes.  memfd has no name (only fd
+ * passing shares it), so "create NAME here, open NAME there" would fail
+ * with -EOPNOTSUPP by default; posix names are the ones CPython's
+ * SharedMemory uses, so Python users get a drop-in; sysv's names are 32-bit
+ * keys.  The cost, that a posix name outlives a crashed creator, is the one
+ * CPython users already know (and PERSIST makes them say so); unnamed posix
+ * regions are unlinked at once and go with their last user, as memfd's.
+ */
 int shmdev_backend_resolve(enum shmdev_backend b, enum shmdev_backend *out)
 {
 	const char *env;
@@ -80,18 +90,30 @@ int shmdev_backend_resolve(enum shmdev_backend b, enum shmdev_backend *out)
 		return 0;
 	}
 	*out = access(SHMDEV_DEVICE_PATH, F_OK) == 0 ? SHMDEV_BACKEND_KERNEL :
-						       SHMDEV_BACKEND_MEMFD;
+						       SHMDEV_BACKEND_POSIX;
 	return 0;
 }
 
-/* A name for the user-space backends: 1..255 printable bytes, no '/'. */
+/* The operations of @backend, resolved; *@b gets the backend. */
+static int backend_ops(enum shmdev_backend backend, enum shmdev_backend *b,
+		       const struct shmdev__backend_ops **ops)
+{
+	int ret = shmdev_backend_resolve(backend, b);
+
+	if (ret)
+		return ret;
+	*ops = backends[*b].ops;
+	return 0;
+}
+
+/* A name: 1..255 printable bytes, no '/' (a backend may refuse more). */
 static int check_name(const char *name)
 {
 	size_t i, len;
 
 	if (!name)
 		return 0;
-	len = strlen(name);
+	len = strnlen(name, SHMDEV_NAME_SIZE);
 	if (len == 0 || len > SHMDEV_NAME_MAX)
 		return -EINVAL;
 	for (i = 0; i < len; i++)
@@ -100,14 +122,16 @@ static int check_name(const char *name)
 	return 0;
 }
 
-struct shmdev_region *region_new(enum shmdev_backend b, const char *name,
-					size_t size, unsigned int flags)
+struct shmdev_region *shmdev__region_new(enum shmdev_backend b,
+					 const char *name, size_t size,
+					 unsigned int flags)
 {
 	struct shmdev_region *r = calloc(1, sizeof(*r));
 
 	if (!r)
 		return NULL;
 	r->backend = b;
+	r->ops = backends[b].ops;
 	r->fd = -1;
 	r->shmid = -1;
 	r->size = size;
@@ -118,31 +142,18 @@ struct shmdev_region *region_new(enum shmdev_backend b, const char *name,
 	return r;
 }
 
-void region_free(struct shmdev_region *r)
+void shmdev__region_free(struct shmdev_region *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r);
 }
 
-/* What a backend cannot do, said up front. */
-static int backend_supports(enum shmdev_backend b, const char *name,
-			    unsigned int flags)
-{
-	if (flags & SHMDEV_REGION_PERSIST && !name)
-		return -EINVAL;
-	if (b == SHMDEV_BACKEND_MEMFD && name)
-		return -EOPNOTSUPP;	/* memfd has no names */
-	if ((b == SHMDEV_BACKEND_SYSV || b == SHMDEV_BACKEND_POSIX) && name &&
-	    !(flags & SHMDEV_REGION_PERSIST))
-		return -EOPNOTSUPP;	/* a name there outlives its users */
-	return 0;
-}
-
 int shmdev_region_create(enum shmdev_backend backend, const char *name,
 			 size_t size, unsigned int flags, unsigned int mode,
 			 struct shmdev_region **out)
 {
+	const struct shmdev__backend_ops *ops;
 	struct shmdev_region *r;
 	enum shmdev_backend b;
 	int ret;
@@ -152,51 +163,24 @@ int shmdev_region_create(enum shmdev_backend backend, const char *name,
 	if (!out || !size || size > (size_t)INT64_MAX / 2 ||
 	    flags & ~SHMDEV_REGION_CREATE_FLAGS || mode & ~0777u)
 		return -EINVAL;
-	ret = shmdev_backend_resolve(backend, &b);
+	ret = backend_ops(backend, &b, &ops);
 	if (ret)
 		return ret;
 	ret = check_name(name);
 	if (ret)
 		return ret;
-	ret = backend_supports(b, name, flags);
-	if (ret)
-		return ret;
-	r = region_new(b, name, size, flags);
+	if (flags & SHMDEV_REGION_PERSIST && !name)
+		return -EINVAL;
+	if (name && ops->cannot & SHMDEV__NO_NAMES)
+		return -EOPNOTSUPP;
+	if (name && ops->cannot & SHMDEV__NO_LAST_USER &&
+	    !(flags & SHMDEV_REGION_PERSIST))
+		return -EOPNOTSUPP;	/* a name there outlives its users */
+	r = shmdev__region_new(b, name, size, flags);
 	if (!r)
 		return -ENOMEM;
-
-	switch (b) {
-	case SHMDEV_BACKEND_KERNEL:
-		ret = kernel_create(r, flags, mode);
-		break;
-	case SHMDEV_BACKEND_MEMFD:
-		ret = memfd_create_region(r, flags);
-		break;
-	case SHMDEV_BACKEND_POSIX:
-		ret = posix_create(r, flags, mode);
-		break;
-	case SHMDEV_BACKEND_SYSV:
-		ret = sysv_create(r, flags, mode);
-		if (ret)
-			break;
-		/* Unnamed: gone with its last attach, so attach now. */
-		if (!name) {
-			ret = shmdev_region_map(r, NULL);
-			shmctl(r->shmid, IPC_RMID, NULL);
-		}
-		break;
-	default:
-		ret = -EINVAL;
-	}
-	if (!ret && flags & SHMDEV_REGION_POPULATE && b == SHMDEV_BACKEND_SYSV) {
-		ret = shmdev_region_map(r, NULL);
-		if (!ret && madvise(r->addr, r->size, MADV_POPULATE_WRITE) < 0)
-			ret = errno == EFAULT ? -ENOMEM : -errno;
-	}
+	ret = ops->create(r, flags, mode);
 	if (ret) {
-		/* A named segment this call made goes again. */
-		if (r->created)
-			shmdev_region_unlink(b, name);
 		shmdev_region_close(r);
 		return ret;
 	}
@@ -207,6 +191,7 @@ int shmdev_region_create(enum shmdev_backend backend, const char *name,
 int shmdev_region_open(enum shmdev_backend backend, const char *name,
 		       unsigned int flags, struct shmdev_region **out)
 {
+	const struct shmdev__backend_ops *ops;
 	struct shmdev_region *r;
 	enum shmdev_backend b;
 	int ret;
@@ -215,65 +200,49 @@ int shmdev_region_open(enum shmdev_backend backend, const char *name,
 		*out = NULL;
 	if (!out || !name || flags & ~SHMDEV_REGION_OPEN_FLAGS)
 		return -EINVAL;
-	ret = shmdev_backend_resolve(backend, &b);
+	ret = backend_ops(backend, &b, &ops);
 	if (ret)
 		return ret;
 	ret = check_name(name);
 	if (ret)
 		return ret;
-	if (b == SHMDEV_BACKEND_MEMFD)
+	if (ops->cannot & SHMDEV__NO_NAMES)
 		return -EOPNOTSUPP;
-	r = region_new(b, name, 0, flags);
+	r = shmdev__region_new(b, name, 0, flags);
 	if (!r)
 		return -ENOMEM;
-	switch (b) {
-	case SHMDEV_BACKEND_KERNEL:
-		ret = kernel_open(r);
-		break;
-	case SHMDEV_BACKEND_POSIX:
-		ret = posix_open(r);
-		break;
-	case SHMDEV_BACKEND_SYSV:
-		ret = sysv_open(r);
-		break;
-	default:
-		ret = -EINVAL;
-	}
+	ret = ops->open(r);
 	if (ret) {
-		region_free(r);
+		shmdev__region_free(r);
 		return ret;
 	}
 	*out = r;
 	return 0;
 }
 
+int shmdev__region_attach(const struct shmdev_region *r, void **addr)
+{
+	return r->ops->map(r, r->writable, addr);
+}
+
+void shmdev__region_detach(const struct shmdev_region *r, void *addr)
+{
+	r->ops->unmap(r, addr);
+}
+
 int shmdev_region_map(struct shmdev_region *r, void **addr)
 {
-	int prot = PROT_READ | (r && r->writable ? PROT_WRITE : 0);
-	void *p;
+	int ret;
 
 	if (!r)
 		return -EINVAL;
-	if (r->addr) {
-		if (addr)
-			*addr = r->addr;
-		return 0;
+	if (!r->addr) {
+		ret = shmdev__region_attach(r, &r->addr);
+		if (ret)
+			return ret;
 	}
-	if (r->backend == SHMDEV_BACKEND_SYSV) {
-		p = shmat(r->shmid, NULL, r->writable ? 0 : SHM_RDONLY);
-		if (p == (void *)-1)
-			return -errno;
-	} else {
-		p = mmap(NULL, r->size, prot, MAP_SHARED, r->fd, 0);
-		if (p == MAP_FAILED)
-			return -errno;
-		/* Huge pages where the backend can have them on advice. */
-		if (!r->hugetlb && r->backend != SHMDEV_BACKEND_KERNEL)
-			madvise(p, r->size, MADV_HUGEPAGE);
-	}
-	r->addr = p;
 	if (addr)
-		*addr = p;
+		*addr = r->addr;
 	return 0;
 }
 
@@ -285,12 +254,9 @@ int shmdev_region_unmap(struct shmdev_region *r)
 		return -EINVAL;
 	if (!r->addr)
 		return 0;
-	if (r->backend == SHMDEV_BACKEND_SYSV)
-		ret = shmdt(r->addr);
-	else
-		ret = munmap(r->addr, r->size);
-	if (ret < 0)
-		return -errno;
+	ret = r->ops->unmap(r, r->addr);
+	if (ret)
+		return ret;
 	r->addr = NULL;
 	return 0;
 }
@@ -314,29 +280,22 @@ int shmdev_region_fd(const struct shmdev_region *r)
 {
 	if (!r)
 		return -EINVAL;
-	if (r->fd < 0)
+	if (r->ops->cannot & SHMDEV__NO_FD)
 		return -EOPNOTSUPP;	/* sysv: an id, no fd */
 	return r->fd;
 }
 
 int shmdev_region_id(const struct shmdev_region *r, uint64_t *id)
 {
-	struct stat st;
-
 	if (!r || !id)
 		return -EINVAL;
-	if (r->fd < 0) {
-		*id = (uint64_t)(unsigned int)r->shmid;
-		return 0;
-	}
-	if (fstat(r->fd, &st) < 0)
-		return -errno;
-	*id = (uint64_t)st.st_ino;
-	return 0;
+	return r->ops->id(r, id);
 }
 
 int shmdev_region_stat(struct shmdev_region *r, struct shmdev_region_info *info)
 {
+	int ret;
+
 	if (!r || !info)
 		return -EINVAL;
 	memset(info, 0, sizeof(*info));
@@ -344,34 +303,29 @@ int shmdev_region_stat(struct shmdev_region *r, struct shmdev_region_info *info)
 	info->size = r->size;
 	info->writable = r->writable;
 	memcpy(info->name, r->name, sizeof(info->name));
-	if (r->backend == SHMDEV_BACKEND_KERNEL) {
-		struct shmdev_stat st;
-		int ret = kernel_stat(r->fd, &st);
-
+	if (r->ops->stat) {
+		ret = r->ops->stat(r, info);
 		if (ret)
 			return ret;
-		info->size = st.size;
-		info->region_huge_bytes = st.huge_bytes;
 	}
 	if (r->addr) {
 		size_t kpage;
 
-		smaps_scan(r->addr, r->size, &info->huge_bytes, &kpage);
+		shmdev__smaps_scan(r->addr, r->size, &info->huge_bytes, &kpage);
 		info->page_size = kpage;
-		if (kpage < HUGE_2M && info->huge_bytes >= r->size / 2)
-			info->page_size = HUGE_2M;
+		if (kpage < SHMDEV__HUGE_2M && info->huge_bytes >= r->size / 2)
+			info->page_size = SHMDEV__HUGE_2M;
 	}
 	return 0;
 }
 
 int shmdev_region_unlink(enum shmdev_backend backend, const char *name)
 {
-	char path[SHMDEV_NAME_SIZE + 16];
-	struct shmdev_unlink u;
+	const struct shmdev__backend_ops *ops;
 	enum shmdev_backend b;
-	int ret, dev, id;
+	int ret;
 
-	ret = shmdev_backend_resolve(backend, &b);
+	ret = backend_ops(backend, &b, &ops);
 	if (ret)
 		return ret;
 	if (!name)
@@ -379,29 +333,9 @@ int shmdev_region_unlink(enum shmdev_backend backend, const char *name)
 	ret = check_name(name);
 	if (ret)
 		return ret;
-	switch (b) {
-	case SHMDEV_BACKEND_KERNEL:
-		dev = kernel_dev();
-		if (dev < 0)
-			return dev;
-		memset(&u, 0, sizeof(u));
-		snprintf((char *)u.name, sizeof(u.name), "%s", name);
-		ret = ioctl(dev, SHMDEV_IOC_UNLINK, &u) < 0 ? -errno : 0;
-		close(dev);
-		return ret;
-	case SHMDEV_BACKEND_POSIX:
-		posix_name(path, sizeof(path), name);
-		return shm_unlink(path) < 0 ? -errno : 0;
-	case SHMDEV_BACKEND_SYSV:
-		id = shmget(sysv_key(name), 0, 0);
-		if (id < 0)
-			return -errno;
-		return shmctl(id, IPC_RMID, NULL) < 0 ? -errno : 0;
-	case SHMDEV_BACKEND_MEMFD:
+	if (ops->cannot & SHMDEV__NO_NAMES)
 		return -EOPNOTSUPP;
-	default:
-		return -EINVAL;
-	}
+	return ops->unlink(name);
 }
 
 void shmdev_region_close(struct shmdev_region *r)
@@ -409,10 +343,5 @@ void shmdev_region_close(struct shmdev_region *r)
 	if (!r)
 		return;
 	shmdev_region_unmap(r);
-	region_free(r);
-}
-
-int shmdev__region_shmid(const struct shmdev_region *r)
-{
-	return r ? r->shmid : -1;
+	shmdev__region_free(r);
 }

@@ -65,9 +65,20 @@ SHMDEV_EXPORT int shmdev_kernel_get_info(int devfd, struct shmdev_info *info);
  *   posix             yes    unnamed only          required with a name
  *                                                           yes
  *
- * Names are 1..255 printable ASCII bytes without '/'.  A sysv name maps to
- * a key by a 32-bit hash (two names may collide); a posix name to
- * /dev/shm/shmdev.NAME.
+ * Names are 1 to 255 (SHMDEV_NAME_MAX) printable ASCII bytes without '/',
+ * on every backend with names; anything else, the empty name included,
+ * gives -EINVAL.  Per backend:
+ *   kernel  the module's own namespace (per IPC namespace).
+ *   posix   NAME is the file /dev/shm/NAME, shm_open("/NAME") as CPython's
+ *           multiprocessing.shared_memory names its blocks, so either
+ *           opens what the other made.  "." and ".." are refused (-EINVAL).
+ *   sysv    NAME maps to one of 8 keys (a 32-bit hash, then the next
+ *           keys); the segment keeps NAME in a tag past its last byte,
+ *           checked on every open and unlink, so two names never reach
+ *           each other's memory and a name never created gives -ENOENT.
+ *           Checking needs read permission: a segment at one of the
+ *           name's keys that the caller cannot read gives -EACCES; all 8
+ *           keys held by other segments gives -ENOSPC at create.
  */
 enum shmdev_backend {
 	SHMDEV_BACKEND_DEFAULT = 0,	/* see shmdev_backend_resolve() */
@@ -119,8 +130,11 @@ SHMDEV_EXPORT int shmdev_backend_parse(const char *name,
 /*
  * shmdev_backend_resolve - the backend SHMDEV_BACKEND_DEFAULT stands for:
  * the environment variable SHMDEV_BACKEND when set, else "kernel" when
- * /dev/shmlist exists, else "memfd".  Other values resolve to themselves.
- * Returns 0, or -EINVAL (unknown value, or a bad SHMDEV_BACKEND).
+ * /dev/shmlist exists, else "posix" (a default with names, the ones
+ * CPython's SharedMemory uses).  This is the one default-backend policy:
+ * the shmdev tool and the Python binding ask this function.  Other values
+ * resolve to themselves.  Returns 0, or -EINVAL (unknown value, or a bad
+ * SHMDEV_BACKEND).
  */
 SHMDEV_EXPORT int shmdev_backend_resolve(enum shmdev_backend b,
 					 enum shmdev_backend *out);
@@ -135,7 +149,8 @@ SHMDEV_EXPORT int shmdev_backend_resolve(enum shmdev_backend b,
  * at least @size).  Returns 0 and *@out, or -EINVAL (bad argument or name,
  * PERSIST without a name, existing region too small), -EOPNOTSUPP (see
  * the table above), -EEXIST, -EACCES, -ENOMEM (POPULATE could not
- * allocate), -ENOENT (kernel backend: module not loaded), or another
+ * allocate), -ENOENT (kernel backend: module not loaded), -ENOSPC (sysv:
+ * every key of the name taken, see above), or another
  * negative errno of the backend.  Nothing is left behind on failure.
  * A sysv region without a name is mapped at once (it is freed with its
  * last attach).
@@ -452,8 +467,8 @@ struct shmdev_pool;
  * 10 ms), then sleep (with more processes than CPUs: yield for 50 us).
  *
  * Returns 0 and *@out, -EINVAL (NULL, no region, a mixed list, bad count
- * or flags, both WAIT flags, an unknown $SHMDEV_POOL_WAIT; ATTACH_PER_JOB
- * on a region without an fd or id), -ENOMEM, or the fork/mmap errno.
+ * or flags, both WAIT flags, an unknown $SHMDEV_POOL_WAIT), -ENOMEM, or
+ * the fork/mmap errno.
  */
 SHMDEV_EXPORT int shmdev_pool_create(struct shmdev_list *l,
 				     unsigned int workers, unsigned int flags,

@@ -98,6 +98,25 @@ else
 	res FAIL lint/symbols "debian/libshmdev0.symbols and libshmdev.sym differ: $(diff <(echo "$from_map") <(echo "$from_deb") | grep '^[<>]' | head -n 3 | tr '\n' ' ')"
 fi
 
+# The static library defines no global symbol outside the library's
+# prefix: public ones are shmdev_*, internal ones shmdev__* (hidden in the
+# shared library), so a program linking libshmdev.a never clashes on a
+# name like round_up.
+if [ -f "$B/libshmdev.a" ]; then
+	leaks=$(nm -g --defined-only "$B/libshmdev.a" 2>/dev/null |
+		awk 'NF == 3 {print $3}' | grep -v '^shmdev_' | sort -u)
+	nglob=$(nm -g --defined-only "$B/libshmdev.a" | awk 'NF == 3' | wc -l)
+	if [ "$nglob" -eq 0 ]; then
+		res FAIL lint/static-symbols "nm found no symbol in $B/libshmdev.a"
+	elif [ -z "$leaks" ]; then
+		res PASS lint/static-symbols "libshmdev.a: $nglob global symbols, all shmdev_ or shmdev__"
+	else
+		res FAIL lint/static-symbols "libshmdev.a defines unprefixed globals: $(echo $leaks)"
+	fi
+else
+	res FAIL lint/static-symbols "no $B/libshmdev.a: make lib first"
+fi
+
 # SPDX line first (second after a #! line) in every source file.
 bad=$(git ls-files 2>/dev/null | grep -E '\.(c|h|sh|sym)$|(^|/)(Makefile|Kbuild|init|run)$' |
 	while read -r f; do

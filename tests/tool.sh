@@ -145,4 +145,33 @@ else
 	echo "$json"
 	res FAIL tool/bench-json "unexpected JSON"
 fi
+
+# bench --ops: its arguments, and a run on tiny counts over the user-space
+# backends: every figure there, growth 1 at L=0, no region left behind.
+expect ops-help 0 "--live LIST" -- bench --ops --help
+expect ops-bad-live 1 "could not parse live counts '5,10'" -- bench --ops --live 5,10
+expect ops-bad-live-text 1 "could not parse live counts '0,x'" -- bench --ops --live 0,x
+expect ops-many-live 1 "could not parse live counts '0,1,2,3,4,5,6,7,8'" -- bench --ops --live 0,1,2,3,4,5,6,7,8
+expect ops-huge-live 1 "could not parse live counts '0,100001'" -- bench --ops --live 0,100001
+expect ops-negative-live 1 "could not parse live counts '0,-1'" -- bench --ops --live 0,-1
+expect ops-empty-backends 1 "could not parse backends ','" -- bench --ops --backends ,
+expect ops-bad-samples 1 "could not use 3x samples" -- bench --ops -n 3x
+expect ops-bad-backend 1 "could not parse backends 'floppy'" -- bench --ops --backends floppy
+expect ops-default-backend 1 "could not parse backends 'default'" -- bench --ops -b default
+expect ops-zero-samples 1 "could not use 0 samples" -- bench --ops --samples 0
+expect ops-many-rounds 1 "could not use 101 rounds" -- bench --ops --rounds 101
+expect ops-extra-arg 1 "unexpected argument 'extra'" -- bench --ops extra
+ops=$("$S" bench --ops --live 0,3 --samples 3 --rounds 2 -b posix,sysv,memfd --csv 2>&1)
+rc=$?
+rows=$(echo "$ops" | grep -cE '^(posix|sysv|memfd),[a-z0-9 +]+,[03],[0-9.]+,(ns|x),[0-9.]+$')
+base=$(echo "$ops" | grep -E ',0,[0-9.]+,(ns|x),' | grep -vc ',1\.000$')
+left=$(ls /dev/shm | grep -c '^shmdev-bench-ops\.')
+if [ "$rc" -eq 0 ] && [ "$(echo "$ops" | head -n 1)" = "backend,op,live,median,unit,growth" ] &&
+   [ "$rows" -eq 30 ] && [ "$base" -eq 0 ] && [ "$left" -eq 0 ]; then
+	res PASS tool/bench-ops-smoke "30 figures, growth 1 at L=0, nothing left in /dev/shm"
+else
+	echo "$ops" | head -n 5
+	res FAIL tool/bench-ops-smoke "exit $rc, $rows of 30 rows, $base bad L=0 growths, $left left in /dev/shm"
+fi
+expect ops-table 0 "^map\+unmap +[0-9.]+us \( 1\.00x\)" -- bench --ops --live 0,2 -n 2 -r 1 -b memfd
 exit $failed

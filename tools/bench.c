@@ -38,7 +38,9 @@ static void help(FILE *out)
 		"      --label TEXT       note put on every figure (e.g. emulated)\n"
 		"      --csv, --json      machine-readable output\n"
 		"      --csv-file FILE    also write the CSV to FILE\n"
-		"      --plot FILE        an SVG chart of time against N\n\n"
+		"      --plot FILE        an SVG chart of time against N\n"
+		"      --ops              instead, the cost of create, open, map and\n"
+		"                         unlink against live regions (--ops --help)\n\n"
 		"The pools wait as SHMDEV_POOL_WAIT says: active, passive or auto\n"
 		"(the default).\n");
 }
@@ -149,6 +151,9 @@ static int do_bench(int argc, char *argv[])
 	const char *wait;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
+	/* Per-operation costs: a bench of their own, in bench-ops.c. */
+	if (argc > 1 && !strcmp(argv[1], "--ops"))
+		return bench_ops(argc - 1, argv + 1);
 	o.workers = ncpu > 0 ? (unsigned int)ncpu : 1;
 	o.paths = (1u << NPATHS) - 1;
 	if (access(SHMDEV_DEVICE_PATH, F_OK))

@@ -121,4 +121,7 @@ void print_json(const struct opts *o, const struct result *res, int nres,
 int write_plot(const struct opts *o, const char *file,
 	       const struct result *res, int nres);
 
+/* shmdev bench --ops (bench-ops.c): argv[0] is "--ops". */
+int bench_ops(int argc, char *argv[]);
+
 #endif /* SHMDEV_BENCH_H */
