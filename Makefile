@@ -83,14 +83,15 @@ MPI_LIBS = $(shell pkg-config --libs ompi-c 2>/dev/null)
 MPI_SONAME := libshmdev-mpi.so.$(SOMAJOR)
 mpi: $(B)/$(MPI_SONAME) $(B)/libshmdev-mpi.pc $(B)/tests/mpi/t_mpi_list \
 	$(B)/shmdev-mpi-bench
-$(B)/mpi/%.o: mpi/%.c mpi/shmdev-mpi.h libshmdev/shmdev.h
+MPI_OBJS := $(B)/mpi/list.o $(B)/mpi/agree.o
+$(B)/mpi/%.o: mpi/%.c mpi/*.h libshmdev/shmdev.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Impi $(MPI_CFLAGS) $(ALL_CFLAGS) -fPIC \
 		-fvisibility=hidden -DSHMDEV_MPI_BUILDING_LIB -c -o $@ $<
-$(B)/$(MPI_SONAME): $(B)/mpi/list.o mpi/libshmdev-mpi.sym $(B)/$(SONAME)
+$(B)/$(MPI_SONAME): $(MPI_OBJS) mpi/libshmdev-mpi.sym $(B)/$(SONAME)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(MPI_SONAME) \
 		-Wl,--version-script=mpi/libshmdev-mpi.sym -Wl,-z,defs \
-		-o $@ $(B)/mpi/list.o -L$(B) -lshmdev $(MPI_LIBS)
+		-o $@ $(MPI_OBJS) -L$(B) -lshmdev $(MPI_LIBS)
 	ln -sf $(MPI_SONAME) $(B)/libshmdev-mpi.so
 $(B)/libshmdev-mpi.pc: mpi/libshmdev-mpi.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
