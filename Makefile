@@ -246,7 +246,8 @@ install: lib tool $(B)/libshmdev.pc
 
 # libshmdev-mpi (make mpi first): library, header, pkg-config file.
 install-mpi: mpi
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(BINDIR)
 	install -m 0755 $(B)/$(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libshmdev-mpi.so.$(VERSION)
 	ln -sf libshmdev-mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MPI_SONAME)
 	ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libshmdev-mpi.so

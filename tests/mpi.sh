@@ -139,3 +139,15 @@ if grep -A8 '^=== bench' "$log" | grep -q ' NO$'; then
 	res FAIL mpi/bench-verified "a method's result was wrong, see $log"
 fi
 
+# make install-mpi into a prefix that does not exist yet.
+fresh=$(mktemp -d)
+if out=$(make -s -C "$top" install-mpi PREFIX="$fresh/new/prefix" 2>&1) &&
+   [ -x "$fresh/new/prefix/bin/shmdev-mpi-bench" ] &&
+   [ -f "$fresh/new/prefix/include/shmdev-mpi.h" ] &&
+   [ -e "$fresh/new/prefix/lib/libshmdev-mpi.so.0" ]; then
+	res PASS mpi/install-fresh-prefix "make install-mpi PREFIX=<new directory>: bin, include, lib made"
+else
+	echo "$out" | tail -n 5
+	res FAIL mpi/install-fresh-prefix "make install-mpi into a new prefix: $(echo "$out" | tail -n 1)"
+fi
+rm -rf "$fresh"
