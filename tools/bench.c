@@ -50,6 +50,8 @@ static int parse_list(const char *arg, const char *const *names, int n,
 	int i, found;
 
 	*mask = 0;
+	if (!copy)
+		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		found = 0;
 		for (i = 0; i < n; i++)
@@ -94,6 +96,8 @@ static int parse_sizes(const char *arg, struct opts *o)
 	unsigned long long v;
 
 	o->nsizes = 0;
+	if (!copy)
+		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (parse_count(tok, &v) || !v || o->nsizes == MAX_SIZES) {
 			free(copy);
@@ -145,7 +149,7 @@ static int do_bench(int argc, char *argv[])
 	struct result *res;
 	struct setup_result setup[NPATHS];
 	unsigned long long v;
-	int c, nres = 0, nsetup = 0, bad = 0;
+	int c, i, ret, nres = 0, nsetup = 0, bad = 0, unwritten = 0, measured = 0;
 	const char *wait;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -160,10 +164,15 @@ static int do_bench(int argc, char *argv[])
 	memcpy(o.sizes, default_sizes, sizeof(default_sizes));
 	o.progress = isatty(STDERR_FILENO);
 
-	while ((c = getopt_long(argc, argv, "s:p:m:w:i:r:h", opts_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:p:m:w:i:r:h", opts_long, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (parse_sizes(optarg, &o)) {
+			ret = parse_sizes(optarg, &o);
+			if (ret == -ENOMEM) {
+				tool_err(ret, "parse sizes");
+				return EXIT_FAILURE;
+			}
+			if (ret) {
 				fprintf(stderr, "shmdev: could not parse sizes '%s': want positive counts up to 2^32, comma-separated (e.g. 99,10k,1M)\n",
 					optarg);
 				return EXIT_FAILURE;
@@ -225,14 +234,12 @@ static int do_bench(int argc, char *argv[])
 			help(stdout);
 			return EXIT_SUCCESS;
 		default:
-			help(stderr);
-			return EXIT_FAILURE;
+			return tool_bad_option("bench", c, argv, help);
 		}
 	}
-	if (optind != argc) {
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	if (optind != argc)
+		return tool_arg_error(help, "bench: unexpected argument '%s'",
+				      argv[optind]);
 	wait = getenv("SHMDEV_POOL_WAIT");
 	if (wait && *wait && strcasecmp(wait, "active") &&
 	    strcasecmp(wait, "passive") && strcasecmp(wait, "auto")) {
@@ -246,44 +253,61 @@ static int do_bench(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 
+	/* Output files first: a bad path must not cost a whole run. */
+	if (o.csv_file && !(o.csv_out = fopen(o.csv_file, "we"))) {
+		tool_err(-errno, "open CSV file %s", o.csv_file);
+		return EXIT_FAILURE;
+	}
+	if (o.plot && !(o.plot_out = fopen(o.plot, "we"))) {
+		tool_err(-errno, "open plot file %s", o.plot);
+		if (o.csv_out)
+			fclose(o.csv_out);
+		return EXIT_FAILURE;
+	}
 	res = calloc(MAX_RESULTS, sizeof(*res));
 	if (!res) {
-		tool_err(-ENOMEM, "bench");
+		tool_err(-ENOMEM, "allocate the results");
+		if (o.csv_out)
+			fclose(o.csv_out);
+		if (o.plot_out)
+			fclose(o.plot_out);
 		return EXIT_FAILURE;
 	}
 	if (bench_measure(&o, res, &nres, setup, &nsetup))
 		bad = 1;
 	if (o.progress)
 		fprintf(stderr, "\r%60s\r", "");
+	for (i = 0; i < nres; i++)
+		measured += !res[i].skipped && res[i].verified;
 
 	if (o.format == F_CSV)
 		print_csv(stdout, &o, res, nres, setup, nsetup);
 	else if (o.format == F_JSON)
-		print_json(&o, res, nres, setup, nsetup);
+		print_json(stdout, &o, res, nres, setup, nsetup);
 	else
 		print_table(&o, res, nres, setup, nsetup);
-	if (o.csv_file) {
-		FILE *f = fopen(o.csv_file, "w");
-
-		if (f)
-			print_csv(f, &o, res, nres, setup, nsetup);
-		if (!f || fclose(f)) {
-			tool_err(-errno, "write CSV %s", o.csv_file);
-			bad = 1;
+	if (o.csv_out) {
+		print_csv(o.csv_out, &o, res, nres, setup, nsetup);
+		if (fclose(o.csv_out)) {
+			tool_err(-errno, "write CSV file %s", o.csv_file);
+			unwritten = 1;
 		}
 	}
-	if (o.plot) {
-		int ret = write_plot(&o, o.plot, res, nres);
+	if (o.plot_out) {
+		ret = measured ? write_plot(&o, o.plot_out, res, nres) :
+		      (fclose(o.plot_out) ? -errno : 0);
 
 		if (ret) {
-			tool_err(ret, "write plot %s", o.plot);
-			bad = 1;
+			tool_err(ret, "write plot file %s", o.plot);
+			unwritten = 1;
 		}
 	}
 	free(res);
-	if (bad)
+	if (!measured)
+		fprintf(stderr, "shmdev: bench: nothing was measured: every run was skipped or failed (see the table)\n");
+	else if (bad)
 		fprintf(stderr, "shmdev: could not verify every run: see the ok column\n");
-	return bad ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bad || unwritten || !measured ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 const struct shmdev_cmd shmdev_cmd_bench = {
