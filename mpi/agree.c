@@ -150,17 +150,40 @@ static void i64_value(const void *all, int i, char *buf)
 	snprintf(buf, VAL_MAX, "%" PRId64, ((const int64_t *)all)[i]);
 }
 
-int agree_same(MPI_Comm comm, const char *what, int64_t v)
+int agree_fail(MPI_Comm comm, const char *fmt, ...)
 {
-	int64_t range[2] = { v, ~v }, agreed[2], *all;
 	char msg[MSG_MAX];
-	int size, err = 0;
+	va_list ap;
 
-	if (MPI_Allreduce(range, agreed, 2, MPI_INT64_T, MPI_MIN, comm) !=
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	set_message(comm, msg);
+	return -EINVAL;
+}
+
+int agree_same_why(MPI_Comm comm, const char *what, int64_t v, int err,
+		   const char *why, ...)
+{
+	/* The minimum of v and of ~v: all equal when min == ~max. */
+	int64_t mine[3] = { v, ~v, err }, agreed[3], *all;
+	char msg[MSG_MAX], text[MSG_MAX] = "";
+	va_list ap;
+	int size;
+
+	if (MPI_Allreduce(mine, agreed, 3, MPI_INT64_T, MPI_MIN, comm) !=
 	    MPI_SUCCESS)
 		return -EIO;
-	if (agreed[0] == ~agreed[1])
+	if (agreed[0] == ~agreed[1] && !agreed[2])
 		return 0;
+	if (agreed[0] == ~agreed[1]) {
+		if (err && why) {
+			va_start(ap, why);
+			vsnprintf(text, sizeof(text), why, ap);
+			va_end(ap);
+		}
+		return agree_why(comm, err, "%s", text);
+	}
 	/* They differ: every rank learns who passed what, to say so. */
 	MPI_Comm_size(comm, &size);
 	all = malloc(sizeof(*all) * (size_t)size);

@@ -21,10 +21,17 @@ int agree_why(MPI_Comm comm, int err, const char *why, ...)
 	__attribute__((format(printf, 3, 4)));
 
 /*
- * 0 when every rank passed the same @v; else -EINVAL on every rank and a
- * message that says which ranks passed which value of @what.
+ * One Allreduce for both: 0 when every rank passed the same @v and an
+ * @err of 0; else -EINVAL on every rank and a message saying which ranks
+ * passed which value of @what, or, when @v agrees, agree_why()'s result
+ * for @err and @why.  Extra collectives run only on the way to an error.
  */
-int agree_same(MPI_Comm comm, const char *what, int64_t v);
+int agree_same_why(MPI_Comm comm, const char *what, int64_t v, int err,
+		   const char *why, ...) __attribute__((format(printf, 5, 6)));
+
+/* A failure every rank has found alike: @fmt's message, and -EINVAL. */
+int agree_fail(MPI_Comm comm, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* What shmdev_mpi_list_create() runs on, agreed by every rank. */
 struct mpi_settings {

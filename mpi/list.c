@@ -244,9 +244,10 @@ int shmdev_mpi_list_apply(struct shmdev_mpi_list *l, shmdev_apply_fn fn,
 
 	if (!l)
 		return -EINVAL;
-	err = agree_same(l->comm, "the chunk argument of apply", (int64_t)chunk);
-	if (!err)
-		err = agree_why(l->comm, fn ? 0 : -EINVAL, "apply: the function is NULL");
+	/* One Allreduce, as before these checks: apply runs in loops. */
+	err = agree_same_why(l->comm, "the chunk argument of apply",
+			     (int64_t)chunk, fn ? 0 : -EINVAL,
+			     "apply: the function is NULL");
 	if (err)
 		return err;
 	data = shmdev_list_data(l->list);
@@ -328,15 +329,14 @@ static int transfer(struct shmdev_mpi_list *l, int root, void *buf,
 
 	MPI_Comm_rank(l->comm, &rank);
 	MPI_Comm_size(l->comm, &size);
-	err = agree_same(l->comm, gather ? "the root argument of gather" :
-			 "the root argument of scatter", root);
-	if (!err)
-		err = agree_why(l->comm, root < 0 || root >= size ? -EINVAL : 0,
-				"%s: root %d is not a rank of the communicator (0 to %d)",
-				what, root, size - 1);
-	if (!err)
-		err = agree_why(l->comm, rank == root && !buf && l->len ? -EINVAL : 0,
-				"%s: the root's buffer is NULL", what);
+	err = agree_same_why(l->comm, gather ? "the root argument of gather" :
+			     "the root argument of scatter", root,
+			     rank == root && !buf && l->len ? -EINVAL : 0,
+			     "%s: the root's buffer is NULL", what);
+	/* The same root everywhere: every rank judges it alike. */
+	if (!err && (root < 0 || root >= size))
+		err = agree_fail(l->comm, "%s: root %d is not a rank of the communicator (0 to %d)",
+				 what, root, size - 1);
 	if (err)
 		return err;
 	err = transfer_comm(l, root, &xfer, &xroot, &counts, &displs);
