@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* shmdev bench: the command line.  The workload and paths: bench.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shmdev.h"
@@ -124,6 +126,42 @@ static int parse_option_count(const char *s, const char *what,
 	return -EINVAL;
 }
 
+/*
+ * Output files are opened before the run, so that a bad path fails at
+ * once, but emptied only when there is something to write: an old file
+ * survives a run that measured nothing, and one this run made is removed.
+ */
+static FILE *open_output(const char *path, int *created)
+{
+	FILE *f;
+	int fd;
+
+	*created = access(path, F_OK) != 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static int start_output(FILE *f)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode))
+		return 0;	/* a pipe or a device: nothing to empty */
+	return ftruncate(fileno(f), 0) ? -errno : 0;
+}
+
+static void drop_output(FILE *f, const char *path, int created)
+{
+	fclose(f);
+	if (created)
+		unlink(path);
+}
+
 static int do_bench(int argc, char *argv[])
 {
 	static const struct option opts_long[] = {
@@ -150,6 +188,7 @@ static int do_bench(int argc, char *argv[])
 	struct setup_result setup[NPATHS];
 	unsigned long long v;
 	int c, i, ret, nres = 0, nsetup = 0, bad = 0, unwritten = 0, measured = 0;
+	int csv_created = 0, plot_created = 0;
 	const char *wait;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -254,23 +293,23 @@ static int do_bench(int argc, char *argv[])
 	}
 
 	/* Output files first: a bad path must not cost a whole run. */
-	if (o.csv_file && !(o.csv_out = fopen(o.csv_file, "we"))) {
+	if (o.csv_file && !(o.csv_out = open_output(o.csv_file, &csv_created))) {
 		tool_err(-errno, "open CSV file %s", o.csv_file);
 		return EXIT_FAILURE;
 	}
-	if (o.plot && !(o.plot_out = fopen(o.plot, "we"))) {
+	if (o.plot && !(o.plot_out = open_output(o.plot, &plot_created))) {
 		tool_err(-errno, "open plot file %s", o.plot);
 		if (o.csv_out)
-			fclose(o.csv_out);
+			drop_output(o.csv_out, o.csv_file, csv_created);
 		return EXIT_FAILURE;
 	}
 	res = calloc(MAX_RESULTS, sizeof(*res));
 	if (!res) {
 		tool_err(-ENOMEM, "allocate the results");
 		if (o.csv_out)
-			fclose(o.csv_out);
+			drop_output(o.csv_out, o.csv_file, csv_created);
 		if (o.plot_out)
-			fclose(o.plot_out);
+			drop_output(o.plot_out, o.plot, plot_created);
 		return EXIT_FAILURE;
 	}
 	if (bench_measure(&o, res, &nres, setup, &nsetup))
@@ -287,16 +326,24 @@ static int do_bench(int argc, char *argv[])
 	else
 		print_table(&o, res, nres, setup, nsetup);
 	if (o.csv_out) {
-		print_csv(o.csv_out, &o, res, nres, setup, nsetup);
-		if (fclose(o.csv_out)) {
+		ret = start_output(o.csv_out);
+		if (!ret)
+			print_csv(o.csv_out, &o, res, nres, setup, nsetup);
+		if (fclose(o.csv_out) || ret) {
+			errno = ret ? -ret : errno;
 			tool_err(-errno, "write CSV file %s", o.csv_file);
 			unwritten = 1;
 		}
 	}
 	if (o.plot_out) {
-		ret = measured ? write_plot(&o, o.plot_out, res, nres) :
-		      (fclose(o.plot_out) ? -errno : 0);
-
+		/* No figure: no chart (an empty one would not parse). */
+		ret = 0;
+		if (!measured)
+			drop_output(o.plot_out, o.plot, plot_created);
+		else if ((ret = start_output(o.plot_out)))
+			fclose(o.plot_out);
+		else
+			ret = write_plot(&o, o.plot_out, res, nres);
 		if (ret) {
 			tool_err(ret, "write plot file %s", o.plot);
 			unwritten = 1;

@@ -38,7 +38,7 @@ static void help(FILE *out)
 		"Commands:\n");
 	for (i = 0; i < NR_CMDS; i++)
 		fprintf(out, "  %-10s %s\n", cmds[i]->name, cmds[i]->help);
-	fprintf(out, "\n'shmdev COMMAND --help' describes one command.\n");
+	fprintf(out, "\n'shmdev help COMMAND' or 'shmdev COMMAND --help' describes one command.\n");
 }
 
 static const struct shmdev_cmd *find(const char *name)
