@@ -31,6 +31,11 @@ const char *shmdev_mpi_last_error(void)
 	return last_error;
 }
 
+void agree_reset(void)
+{
+	last_error[0] = 0;
+}
+
 /* The same @msg on every rank of @comm; rank 0 prints it. */
 static void set_message(MPI_Comm comm, const char *msg)
 {

@@ -9,6 +9,9 @@
 
 #include "shmdev-mpi.h"
 
+/* A public call begins: no message from an earlier call stays behind. */
+void agree_reset(void);
+
 /* Every rank's @err (0 or -errno), agreed on: the first failure wins. */
 int agree(MPI_Comm comm, int err);
 

@@ -131,6 +131,7 @@ int shmdev_mpi_list_create(MPI_Comm comm, enum shmdev_backend backend,
 	struct mpi_settings set;
 	int rank, size, leader, err;
 
+	agree_reset();
 	if (out)
 		*out = NULL;
 	/* Whatever one rank could decide alone, all decide (agree.c). */
@@ -167,7 +168,8 @@ int shmdev_mpi_list_create(MPI_Comm comm, enum shmdev_backend backend,
 	MPI_Bcast(&l->nodes, 1, MPI_INT, 0, l->node);
 	/* Which rank leads each rank's node: gathers and scatters need it. */
 	l->leader_of = calloc((size_t)size, sizeof(int));
-	err = agree(l->comm, l->leader_of ? 0 : -ENOMEM);
+	err = agree_why(l->comm, l->leader_of ? 0 : -ENOMEM,
+			"the table of %d ranks' node leaders", size);
 	if (err)
 		goto fail;
 	leader = rank;
@@ -242,6 +244,7 @@ int shmdev_mpi_list_apply(struct shmdev_mpi_list *l, shmdev_apply_fn fn,
 	uint64_t n, k, nchunks;
 	int err;
 
+	agree_reset();
 	if (!l)
 		return -EINVAL;
 	/* One Allreduce, as before these checks: apply runs in loops. */
@@ -327,6 +330,7 @@ static int transfer(struct shmdev_mpi_list *l, int root, void *buf,
 	const char *what = gather ? "gather" : "scatter";
 	int size;
 
+	agree_reset();
 	MPI_Comm_rank(l->comm, &rank);
 	MPI_Comm_size(l->comm, &size);
 	err = agree_same_why(l->comm, gather ? "the root argument of gather" :
@@ -340,7 +344,9 @@ static int transfer(struct shmdev_mpi_list *l, int root, void *buf,
 	if (err)
 		return err;
 	err = transfer_comm(l, root, &xfer, &xroot, &counts, &displs);
-	err = agree(l->comm, err);
+	err = agree_why(l->comm, err, err == -EOVERFLOW ?
+			"%s: a node's part is more than INT_MAX elements, what one MPI call can carry" :
+			"%s: could not set up the transfer", what);
 	if (!err && xfer != MPI_COMM_NULL) {
 		int xrank, scount;
 
@@ -369,7 +375,7 @@ static int transfer(struct shmdev_mpi_list *l, int root, void *buf,
 		MPI_Comm_free(&xfer);
 	free(counts);
 	free(displs);
-	err = agree(l->comm, err);
+	err = agree_why(l->comm, err, "%s: MPI failed", what);
 	/* A scatter is done when every node's ranks see their part. */
 	if (!err && !gather)
 		MPI_Barrier(l->comm);
