@@ -151,3 +151,5 @@ else
 	res FAIL mpi/install-fresh-prefix "make install-mpi into a new prefix: $(echo "$out" | tail -n 1)"
 fi
 rm -rf "$fresh"
+# The .pc files name the PREFIX of the last make: not the scratch one.
+make -s -C "$top" mpi > /dev/null 2>&1
