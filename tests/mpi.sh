@@ -88,6 +88,8 @@ same backend-on-one-rank 3 "SHMDEV_BACKEND differs between ranks: unset on ranks
 	"${T_ENV[@]}" SHMDEV_BACKEND ,,posix "$T" 100 1
 same bad-backend 2 "SHMDEV_BACKEND='nosuch': not one of kernel, memfd, sysv, posix" \
 	-x SHMDEV_BACKEND=nosuch "$T" 100 1
+same huge-length 2 "length 18446744073709551615: more than 1152921504606846975 elements" \
+	"$T" 18446744073709551615 1
 same null-root-buffer 3 "rank 0: scatter: the root's buffer is NULL" "$T" 100 1 nullbuf
 
 # A rank killed inside apply: mpirun ends the job and says so, in seconds.
@@ -122,6 +124,8 @@ same python-length-2**64 3 "OverflowError: shmdev.mpi: rank 0: length 1844674407
 	"${PYENV[@]}" "${PYE[@]}" huge
 same python-length-2**64+7 2 "OverflowError: shmdev.mpi: rank 0: length 18446744073709551623: more than" \
 	"${PYENV[@]}" "${PYE[@]}" huge7
+same python-length-differs 3 "ValueError: shmdev.mpi: could not create the distributed list: the length argument differs between ranks: 10 on rank 0; 11 on rank 1; 12 on rank 2" \
+	"${PYENV[@]}" "${PYE[@]}" lendiffers
 same python-scatter-none-on-root 3 "TypeError: shmdev.mpi: rank 0: scatter: no data on the root" \
 	"${PYENV[@]}" "${PYE[@]}" nodata
 same python-scatter-short-on-root 3 "ValueError: shmdev.mpi: rank 0: scatter wants 10 elements, not 3" \

@@ -4,8 +4,8 @@ same exception, none may hang.  Each rank prints one line,
 "rank R: ExceptionType: message" (or "rank R: no error"), and exits 0;
 tests/mpi.sh compares the lines of all ranks.
 
-usage: t_mpi_errors.py create N | huge | huge7 | nodata | shortdata |
-       badroot | badchunk"""
+usage: t_mpi_errors.py create N | huge | huge7 | lendiffers | nodata |
+       shortdata | badroot | badchunk"""
 
 import sys
 
@@ -26,6 +26,8 @@ def run():
         DistributedList(comm, "q", 2**64)
     elif case == "huge7":
         DistributedList(comm, "q", 2**64 + 7)
+    elif case == "lendiffers":  # 10 + rank elements: a different list each
+        DistributedList(comm, "q", 10 + rank)
     else:
         with DistributedList(comm, "q", 10) as dl:
             if case == "nodata":      # None on the root only
