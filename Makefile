@@ -3,13 +3,29 @@
 # shmdev: the entry point for people and for DKMS.  Kbuild reads ./Kbuild,
 # never this file, so userspace rules stay out of its sight.
 #
-#   make            module, library and tool
-#   make shmdev     only shmdev.ko (what dkms.conf calls)
-#   make check      everything tested: host, lints, DKMS, QEMU guest
-#   make check-host the kernel tests against the module loaded on this machine
-#   make deb        the Debian packages, in build/deb/
-#   make mpi        libshmdev-mpi, its tests and shmdev-mpi-bench (Open MPI)
-#   make install    library, headers, pkg-config, tool, udev rule (DESTDIR, PREFIX)
+#   make              library and tool, and the module when kernel headers exist
+#   make help         this list
+#   make lib          libshmdev (shared, static, pkg-config) in build/
+#   make tool         the shmdev command, build/shmdev
+#   make shmdev       only shmdev.ko (what dkms.conf calls; needs kernel headers)
+#   make tests        the unit and in-guest test programs
+#   make python       the Python binding's C extension, in python/shmdev/
+#   make mpi          libshmdev-mpi, its tests and shmdev-mpi-bench (Open MPI)
+#   make bench        installs what it needs, then measures (root; QEMU without the module)
+#   make check        installs what it needs, then tests everything (root; QEMU)
+#   make check-host   the kernel tests against the module loaded on this machine
+#   make check-debug  the guest tests on a debug kernel (KASAN, lockdep...)
+#   make check-kernel KSRC=DIR|TARBALL [KFRAG=debug]  ... on any kernel source
+#   make mutants      each reliability suite against the bug it must catch
+#   make reliability  the reliability suites at full length
+#   make fuzz         libFuzzer over list attach (clang; FUZZ_SECONDS)
+#   make sparse       sparse over the module
+#   make deb          the Debian packages, in build/deb/
+#   make install      library, headers, pkg-config, tool, man pages, udev rule
+#   make install-mpi  libshmdev-mpi, its header and shmdev-mpi-bench
+#   make uninstall    removes what both installed
+#   make clean        removes build/
+# Variables: KDIR (kernel build tree), PREFIX (/usr/local), DESTDIR.
 
 VERSION := $(shell sed -n 's/^\#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' include/uapi/linux/shmdev.h)
 SOMAJOR := $(firstword $(subst ., ,$(VERSION)))
@@ -57,11 +73,24 @@ GUEST_BINS := $(GUEST_SRCS:tests/vm/guest/%.c=$(B)/tests/vm/%) \
 	$(GUEST_SCRIPTS:tests/vm/guest/%.sh=$(B)/tests/vm/%)
 SONAME := libshmdev.so.$(SOMAJOR)
 
-.PHONY: all shmdev lib tool tests python mpi install-mpi check check-host bench install uninstall fuzz \
+.PHONY: all help shmdev lib tool tests python mpi install-mpi check check-host bench install uninstall fuzz \
 	reliability check-debug check-kernel mutants deb \
 	clean sparse FORCE
 
-all: shmdev lib tool
+# Without kernel headers, the library and the tool still build; the module
+# is then a separate step (make shmdev keeps failing clearly, as DKMS needs).
+ifneq ($(wildcard $(KDIR)/Makefile),)
+all: lib tool shmdev
+else
+all: lib tool
+	@echo "shmdev: built the library and the tool (build/); not the module: no kernel headers in '$(KDIR)'." >&2
+	@echo "  For the module: apt install linux-headers-$$(uname -r) (or set KDIR=...), then make shmdev;" >&2
+	@echo "  or install it with DKMS (README.md, Installing)." >&2
+endif
+
+help:
+	@echo "shmdev $(VERSION): make TARGET [VARIABLE=value...]"
+	@sed -n 's/^#   \(make.*\)/  \1/p; s/^# \(Variables:.*\)/\1/p' $(firstword $(MAKEFILE_LIST))
 
 KREL = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 
@@ -83,14 +112,15 @@ MPI_LIBS = $(shell pkg-config --libs ompi-c 2>/dev/null)
 MPI_SONAME := libshmdev-mpi.so.$(SOMAJOR)
 mpi: $(B)/$(MPI_SONAME) $(B)/libshmdev-mpi.pc $(B)/tests/mpi/t_mpi_list \
 	$(B)/shmdev-mpi-bench
-$(B)/mpi/%.o: mpi/%.c mpi/shmdev-mpi.h libshmdev/shmdev.h
+MPI_OBJS := $(B)/mpi/list.o $(B)/mpi/agree.o
+$(B)/mpi/%.o: mpi/%.c mpi/*.h libshmdev/shmdev.h
 	@mkdir -p $(@D)
 	$(CC) $(CPPFLAGS) -Impi $(MPI_CFLAGS) $(ALL_CFLAGS) -fPIC \
 		-fvisibility=hidden -DSHMDEV_MPI_BUILDING_LIB -c -o $@ $<
-$(B)/$(MPI_SONAME): $(B)/mpi/list.o mpi/libshmdev-mpi.sym $(B)/$(SONAME)
+$(B)/$(MPI_SONAME): $(MPI_OBJS) mpi/libshmdev-mpi.sym $(B)/$(SONAME)
 	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -shared -Wl,-soname,$(MPI_SONAME) \
 		-Wl,--version-script=mpi/libshmdev-mpi.sym -Wl,-z,defs \
-		-o $@ $(B)/mpi/list.o -L$(B) -lshmdev $(MPI_LIBS)
+		-o $@ $(MPI_OBJS) -L$(B) -lshmdev $(MPI_LIBS)
 	ln -sf $(MPI_SONAME) $(B)/libshmdev-mpi.so
 $(B)/libshmdev-mpi.pc: mpi/libshmdev-mpi.pc.in FORCE
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
@@ -251,7 +281,8 @@ install: lib tool $(B)/libshmdev.pc
 
 # libshmdev-mpi (make mpi first): library, header, pkg-config file.
 install-mpi: mpi
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+		$(DESTDIR)$(BINDIR)
 	install -m 0755 $(B)/$(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libshmdev-mpi.so.$(VERSION)
 	ln -sf libshmdev-mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MPI_SONAME)
 	ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libshmdev-mpi.so

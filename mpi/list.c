@@ -3,11 +3,13 @@
  * libshmdev-mpi: one shmdev typed list per node, shared by the node's
  * ranks, the whole partitioned across nodes (shmdev-mpi.h).
  *
- * Creation: the node's first rank (its leader) creates the node's list
- * under a random name and broadcasts the name; the other ranks open and
- * attach it; once all have, the leader removes the name.  Every step's
- * result is agreed on by an Allreduce, so that every rank returns the
- * same error and nobody is left waiting in a later collective.
+ * Creation: every rank's arguments and settings are compared first, in
+ * one collective (agree.c); then the node's first rank (its leader)
+ * creates the node's list under a random name and broadcasts the name;
+ * the other ranks open and attach it; once all have, the leader removes
+ * the name.  Every step's result is agreed on by an Allreduce, so that
+ * every rank returns the same error and nobody is left waiting in a
+ * later collective.
  */
 #include <errno.h>
 #include <limits.h>
@@ -17,7 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "shmdev-mpi.h"
+#include "agree.h"
 
 struct shmdev_mpi_list {
 	MPI_Comm comm;		/* a dup of the creator's communicator */
@@ -32,37 +34,18 @@ struct shmdev_mpi_list {
 	int *leader_of;		/* rank in comm -> its node's leader's rank */
 };
 
-/* Every rank's @err (0 or -errno), agreed on: the first failure wins. */
-static int agree(MPI_Comm comm, int err)
+/* The node's ranks: shared memory, or @per consecutive ranks. */
+static int split_nodes(MPI_Comm comm, int per, MPI_Comm *node)
 {
-	int all = 0;
-
-	if (MPI_Allreduce(&err, &all, 1, MPI_INT, MPI_MIN, comm) != MPI_SUCCESS)
-		return -EIO;
-	return all;
-}
-
-/* The node's ranks: shared memory, or $SHMDEV_MPI_RANKS_PER_NODE ranks. */
-static int split_nodes(MPI_Comm comm, MPI_Comm *node)
-{
-	const char *env = getenv("SHMDEV_MPI_RANKS_PER_NODE");
-	int rank, bad = 0;
-	long per = 0;
-	char *end;
+	int rank, ret;
 
 	MPI_Comm_rank(comm, &rank);
-	if (env && *env) {
-		errno = 0;
-		per = strtol(env, &end, 10);
-		bad = errno || *end || per < 1 || per > INT_MAX;
-	}
-	if (agree(comm, bad ? -EINVAL : 0))
-		return -EINVAL;
-	if (env && *env)
-		return MPI_Comm_split(comm, rank / (int)per, rank, node) ==
-		       MPI_SUCCESS ? 0 : -EIO;
-	return MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank,
-				   MPI_INFO_NULL, node) == MPI_SUCCESS ? 0 : -EIO;
+	if (per)
+		ret = MPI_Comm_split(comm, rank / per, rank, node);
+	else
+		ret = MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank,
+					  MPI_INFO_NULL, node);
+	return ret == MPI_SUCCESS ? 0 : -EIO;
 }
 
 /* Block distribution: node @i of @nodes holds [*first, *first + *len). */
@@ -74,17 +57,6 @@ static void node_part(uint64_t n, int i, int nodes, uint64_t *first,
 
 	*first = per * k + (k < extra ? k : extra);
 	*len = per + (k < extra ? 1 : 0);
-}
-
-static enum shmdev_backend named_backend(enum shmdev_backend b)
-{
-	enum shmdev_backend got;
-
-	if (shmdev_backend_resolve(b, &got))
-		return b;
-	/* Ranks are separate processes: a memfd has no name to open by. */
-	return got == SHMDEV_BACKEND_MEMFD && b == SHMDEV_BACKEND_DEFAULT ?
-	       SHMDEV_BACKEND_POSIX : got;
 }
 
 /* The leader makes the node's list; the others attach it by name. */
@@ -112,7 +84,8 @@ static int make_node_list(struct shmdev_mpi_list *l, enum shmdev_backend b,
 	/* The name, or the leader's error, to the node. */
 	MPI_Bcast(&err, 1, MPI_INT, 0, l->node);
 	if (err)
-		return agree(l->comm, err);
+		return agree_why(l->comm, err, "node %d: could not create its %s region",
+				 l->node_index, shmdev_backend_name(b));
 	MPI_Bcast(name, sizeof(name), MPI_CHAR, 0, l->node);
 	if (l->node_rank != 0) {
 		err = shmdev_region_open(b, name, 0, &l->region);
@@ -129,7 +102,8 @@ static int make_node_list(struct shmdev_mpi_list *l, enum shmdev_backend b,
 		if (!err)
 			err = err2;
 	}
-	return agree(l->comm, err);
+	return agree_why(l->comm, err, "node %d: could not share its %s region",
+			 l->node_index, shmdev_backend_name(b));
 }
 
 static void release(struct shmdev_mpi_list *l)
@@ -155,17 +129,20 @@ int shmdev_mpi_list_create(MPI_Comm comm, enum shmdev_backend backend,
 {
 	struct shmdev_mpi_list *l;
 	size_t elsize = shmdev_type_size(type);
+	struct mpi_settings set;
 	int rank, size, leader, err;
 
-	if (!out)
-		return -EINVAL;
-	*out = NULL;
-	err = !elsize || type == SHMDEV_T_MIXED || len > (uint64_t)INT64_MAX /
-	      8 ? -EINVAL : 0;
+	agree_reset();
+	if (out)
+		*out = NULL;
+	/* Whatever one rank could decide alone, all decide (agree.c). */
+	err = agree_why(comm, out ? 0 : -EINVAL, "the list's address (out) is NULL");
+	if (!err)
+		err = agree_settings(comm, backend, type, len, &set);
+	if (err)
+		return err;
 	l = calloc(1, sizeof(*l));
-	if (!l && !err)
-		err = -ENOMEM;
-	err = agree(comm, err);
+	err = agree_why(comm, l ? 0 : -ENOMEM, "the list's state");
 	if (err) {
 		free(l);
 		return err;
@@ -177,7 +154,7 @@ int shmdev_mpi_list_create(MPI_Comm comm, enum shmdev_backend backend,
 	MPI_Comm_dup(comm, &l->comm);
 	MPI_Comm_rank(l->comm, &rank);
 	MPI_Comm_size(l->comm, &size);
-	err = split_nodes(l->comm, &l->node);
+	err = split_nodes(l->comm, set.ranks_per_node, &l->node);
 	if (err)
 		goto fail;
 	MPI_Comm_rank(l->node, &l->node_rank);
@@ -192,7 +169,8 @@ int shmdev_mpi_list_create(MPI_Comm comm, enum shmdev_backend backend,
 	MPI_Bcast(&l->nodes, 1, MPI_INT, 0, l->node);
 	/* Which rank leads each rank's node: gathers and scatters need it. */
 	l->leader_of = calloc((size_t)size, sizeof(int));
-	err = agree(l->comm, l->leader_of ? 0 : -ENOMEM);
+	err = agree_why(l->comm, l->leader_of ? 0 : -ENOMEM,
+			"the table of %d ranks' node leaders", size);
 	if (err)
 		goto fail;
 	leader = rank;
@@ -201,7 +179,7 @@ int shmdev_mpi_list_create(MPI_Comm comm, enum shmdev_backend backend,
 	node_part(len, l->node_index, l->nodes, &l->first, &l->node_len);
 	MPI_Type_contiguous((int)elsize, MPI_BYTE, &l->elem);
 	MPI_Type_commit(&l->elem);
-	err = make_node_list(l, named_backend(backend), type);
+	err = make_node_list(l, set.backend, type);
 	if (err)
 		goto fail;
 	*out = l;
@@ -267,9 +245,13 @@ int shmdev_mpi_list_apply(struct shmdev_mpi_list *l, shmdev_apply_fn fn,
 	uint64_t n, k, nchunks;
 	int err;
 
+	agree_reset();
 	if (!l)
 		return -EINVAL;
-	err = agree(l->comm, fn ? 0 : -EINVAL);
+	/* One Allreduce, as before these checks: apply runs in loops. */
+	err = agree_same_why(l->comm, "the chunk argument of apply",
+			     (int64_t)chunk, fn ? 0 : -EINVAL,
+			     "apply: the function is NULL");
 	if (err)
 		return err;
 	data = shmdev_list_data(l->list);
@@ -304,8 +286,6 @@ static int transfer_comm(struct shmdev_mpi_list *l, int root, MPI_Comm *xfer,
 
 	MPI_Comm_rank(l->comm, &rank);
 	MPI_Comm_size(l->comm, &size);
-	if (agree(l->comm, root < 0 || root >= size ? -EINVAL : 0))
-		return -EINVAL;
 	root_leader = l->leader_of[root];
 	in = l->node_rank == 0 || rank == root;
 	MPI_Comm_split(l->comm, in ? 0 : MPI_UNDEFINED, rank == root ? -1 : rank,
@@ -348,12 +328,26 @@ static int transfer(struct shmdev_mpi_list *l, int root, void *buf,
 	unsigned char *data = shmdev_list_data(l->list);
 	size_t bytes = (size_t)l->node_len * l->elsize;
 
+	const char *what = gather ? "gather" : "scatter";
+	int size;
+
+	agree_reset();
 	MPI_Comm_rank(l->comm, &rank);
-	err = agree(l->comm, rank == root && !buf && l->len ? -EINVAL : 0);
+	MPI_Comm_size(l->comm, &size);
+	err = agree_same_why(l->comm, gather ? "the root argument of gather" :
+			     "the root argument of scatter", root,
+			     rank == root && !buf && l->len ? -EINVAL : 0,
+			     "%s: the root's buffer is NULL", what);
+	/* The same root everywhere: every rank judges it alike. */
+	if (!err && (root < 0 || root >= size))
+		err = agree_fail(l->comm, "%s: root %d is not a rank of the communicator (0 to %d)",
+				 what, root, size - 1);
 	if (err)
 		return err;
 	err = transfer_comm(l, root, &xfer, &xroot, &counts, &displs);
-	err = agree(l->comm, err);
+	err = agree_why(l->comm, err, err == -EOVERFLOW ?
+			"%s: a node's part is more than INT_MAX elements, what one MPI call can carry" :
+			"%s: could not set up the transfer", what);
 	if (!err && xfer != MPI_COMM_NULL) {
 		int xrank, scount;
 
@@ -382,7 +376,7 @@ static int transfer(struct shmdev_mpi_list *l, int root, void *buf,
 		MPI_Comm_free(&xfer);
 	free(counts);
 	free(displs);
-	err = agree(l->comm, err);
+	err = agree_why(l->comm, err, "%s: MPI failed", what);
 	/* A scatter is done when every node's ranks see their part. */
 	if (!err && !gather)
 		MPI_Barrier(l->comm);

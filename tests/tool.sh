@@ -24,7 +24,7 @@ res() {
 expect() {
 	local name=$1 want=$2 pat=$3 out rc
 	shift 4
-	out=$("$S" "$@" 2>&1)
+	out=$(timeout 20 "$S" "$@" 2>&1)
 	rc=$?
 	if [ "$rc" -eq "$want" ] && echo "$out" | grep -qE -- "$pat"; then
 		res PASS "tool/$name" ""
@@ -38,7 +38,17 @@ expect version 0 "^shmdev $("$S" --version | awk '{print $2}')\$" -- --version
 expect help 0 "bench .*doubling" -- --help
 expect help-bench 0 "--sizes LIST" -- bench --help
 expect unknown-command 1 "unknown command 'frobnicate'" -- frobnicate
-expect no-command 1 "Usage: shmdev" --
+expect no-command 1 "^shmdev: missing COMMAND" --
+expect unknown-option 1 "^shmdev: unknown option '--frob'" -- --frob
+expect help-command 0 "bench .*doubling" -- help
+expect help-command-create 0 "K, M, G or T" -- help create
+expect help-command-unknown 1 "^shmdev: help: unknown command 'nosuch'" -- help nosuch
+expect help-create-suffixes 0 "K, M, G or T" -- create --help
+expect bench-unknown-option 1 "^shmdev: bench: unknown option '--frob'" -- bench --frob
+expect bench-missing-value 1 "^shmdev: bench: option '--sizes' needs a value" -- bench --sizes
+expect bench-unknown-short 1 "^shmdev: bench: unknown option '-q'" -- bench -q
+expect ls-unknown-option 1 "^shmdev: ls: unknown option '--frob'" -- ls --frob
+expect info-extra-arg 1 "^shmdev: info: unexpected argument 'x'" -- info x
 expect bench-bad-size 1 "could not parse sizes '0'" -- bench --sizes 0
 expect bench-bad-size-text 1 "could not parse sizes '12x'" -- bench --sizes 12x
 expect bench-bad-size-neg 1 "could not parse sizes '-5'" -- bench --sizes -5
@@ -48,22 +58,26 @@ expect bench-zero-workers 1 "could not use 0 workers" -- bench --workers 0
 expect bench-bad-iterations 1 "could not use -1 iterations" -- bench -i -1
 expect bench-zero-rounds 1 "could not use 0 rounds" -- bench --rounds 0
 expect bench-bad-rounds 1 "could not use 2x rounds" -- bench -r 2x
-expect bench-extra-arg 1 "Usage: shmdev bench" -- bench extra
+expect bench-extra-arg 1 "^shmdev: bench: unexpected argument 'extra'" -- bench extra
 export SHMDEV_POOL_WAIT=spin
 expect bench-bad-pool-wait 1 "could not use SHMDEV_POOL_WAIT='spin': want active, passive or auto" \
 	-- bench --sizes 50 --setup-bytes 0
 unset SHMDEV_POOL_WAIT
-expect create-no-size 1 "Usage: shmdev create" -- create onlyname
+expect create-no-size 1 "^shmdev: create: missing SIZE after NAME 'onlyname'" -- create onlyname
+expect create-no-name 1 "^shmdev: create: missing NAME and SIZE" -- create
+expect create-extra-arg 1 "^shmdev: create: unexpected argument 'z'" -- create x 1M z --persist
+expect create-mode-no-value 1 "^shmdev: create: option '--mode' needs a value" -- create x 1M --mode
 expect create-bad-size 1 "could not parse size '1Q'" -- create x 1Q --persist
 expect create-bad-mode 1 "could not parse mode '999'" -- create x 1M --persist --mode 999
-expect rm-no-name 1 "Usage: shmdev rm" -- rm
-expect stat-no-name 1 "Usage: shmdev stat" -- stat
-expect rm-id-none 1 "Usage: shmdev rm" -- rm --id
+expect rm-no-name 1 "^shmdev: rm: missing NAME" -- rm
+expect stat-no-name 1 "^shmdev: stat: missing NAME" -- stat
+expect stat-extra-arg 1 "^shmdev: stat: unexpected argument 'b'" -- stat a b
+expect rm-id-none 1 "^shmdev: rm: missing ID" -- rm --id
 expect rm-id-text 1 "could not parse region id 'abc'" -- rm --id abc
 expect rm-id-negative 1 "could not parse region id '-3'" -- rm --id -- -3
 expect rm-id-trailing 1 "could not parse region id '12x'" -- rm --id 12x
 expect rm-id-overflow 1 "could not parse region id '99999999999999999999'" -- rm --id 99999999999999999999
-expect ls-extra-arg 1 "Usage: shmdev ls" -- ls --all extra
+expect ls-extra-arg 1 "^shmdev: ls: unexpected argument 'extra'" -- ls --all extra
 if [ ! -e /dev/shmlist ]; then
 	expect info-no-module 1 "could not open /dev/shmlist" -- info
 	expect info-how-to 1 "install it with DKMS|load it with: modprobe shmdev" -- info
@@ -71,6 +85,11 @@ if [ ! -e /dev/shmlist ]; then
 	expect ls-all-no-module 1 "could not read /proc/shmdev-all" -- ls --all
 	expect rm-id-no-module 1 "could not open /dev/shmlist" -- rm --id 1
 	expect bench-shmlist-missing 1 "could not use the shmlist path" -- bench --paths shmlist
+	# The missing file is the module's, not the region's.
+	nomod="^shmdev: could not open /dev/shmlist: the shmdev module is not loaded: modprobe shmdev\$"
+	expect stat-no-module 1 "$nomod" -- stat nosuch
+	expect create-no-module 1 "$nomod" -- create nosuch 1M --persist
+	expect rm-no-module 1 "$nomod" -- rm nosuch
 fi
 
 # Smoke: every user-space path and mode, values verified every run.
@@ -135,8 +154,12 @@ if "$S" bench --sizes 50 --paths sysv -m persistent -i 2 --setup-bytes 0 \
 else
 	res FAIL tool/bench-csv-file "want the table on stdout and the CSV in the file"
 fi
-expect bench-csv-file-bad 1 "write CSV /nonexistent/x.csv" -- bench --sizes 50 \
-	--paths sysv -m persistent -i 2 --setup-bytes 0 --csv-file /nonexistent/x.csv
+# Output files are opened first: a 10M run must not start (timeout 20).
+nofile="No such file or directory"
+expect bench-csv-file-bad 1 "^shmdev: could not open CSV file /nonexistent/x.csv: $nofile" -- \
+	bench --sizes 10M --paths copy,sysv -i 50 --csv-file /nonexistent/x.csv
+expect bench-plot-bad 1 "^shmdev: could not open plot file /nonexistent/x.svg: $nofile" -- \
+	bench --sizes 10M --paths copy,sysv -i 50 --plot /nonexistent/x.svg
 json=$("$S" bench --sizes 50 --paths memfd --mode persistent -i 2 --setup-bytes 0 --json)
 if echo "$json" | grep -q '"path": "memfd"' && echo "$json" | grep -q '"verified": true' &&
    [ "$(echo "$json" | tr -cd '{' | wc -c)" -eq "$(echo "$json" | tr -cd '}' | wc -c)" ]; then
@@ -174,4 +197,5 @@ else
 	res FAIL tool/bench-ops-smoke "exit $rc, $rows of 30 rows, $base bad L=0 growths, $left left in /dev/shm"
 fi
 expect ops-table 0 "^map\+unmap +[0-9.]+us \( 1\.00x\)" -- bench --ops --live 0,2 -n 2 -r 1 -b memfd
+. "$top/tests/tool-outputs.sh"
 exit $failed

@@ -5,6 +5,7 @@
  * pipes, and the setup figure.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -205,6 +206,17 @@ void run_copy(const struct opts *o, struct result *r, int runs)
 	long f0 = faults_now();
 	unsigned int i, started = 0;
 
+	/* A worker that dies (out of memory) is a failed run, not a kill. */
+	signal(SIGPIPE, SIG_IGN);
+	if (!w || !x) {
+		/* As the shared paths do when memory is short: skip. */
+		r->skipped = 1;
+		snprintf(r->why, sizeof(r->why), "malloc of %zu bytes: %s",
+			 r->n * sizeof(*x), strerror(ENOMEM));
+		free(x);
+		free(w);
+		return;
+	}
 	fill(x, r->n);
 	for (i = 0; i < o->workers; i++) {
 		int a[2], b[2];

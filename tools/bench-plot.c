@@ -7,8 +7,8 @@
 #include "bench.h"
 
 /* An SVG chart: median seconds per iteration against N, log-log. */
-int write_plot(const struct opts *o, const char *file,
-		      const struct result *res, int nres)
+int write_plot(const struct opts *o, FILE *f, const struct result *res,
+	       int nres)
 {
 	static const char *const colors[] = {
 		"#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#000000",
@@ -18,10 +18,7 @@ int write_plot(const struct opts *o, const char *file,
 	const struct result *last;
 	double xmin = 1e300, xmax = 0, ymin = 1e300, ymax = 0, e;
 	int i, pth, md, first, legend = 0;
-	FILE *f = fopen(file, "we");
 
-	if (!f)
-		return -errno;
 	for (i = 0; i < nres; i++) {
 		if (res[i].skipped || !res[i].verified)
 			continue;
@@ -47,8 +44,11 @@ int write_plot(const struct opts *o, const char *file,
 	fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" font-size=\"12\">\n",
 		W, H);
 	fprintf(f, "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
-	fprintf(f, "<text x=\"%.0f\" y=\"22\" font-size=\"15\">Doubling N int64 with %u processes: median time per iteration%s%s</text>\n",
-		L, o->workers, o->label ? " - " : "", o->label ? o->label : "");
+	fprintf(f, "<text x=\"%.0f\" y=\"22\" font-size=\"15\">Doubling N int64 with %u %s: median time per iteration%s",
+		L, o->workers, plural(o->workers, "process", "processes"),
+		o->label ? " - " : "");
+	xml_text(f, o->label);
+	fprintf(f, "</text>\n");
 	for (e = xmin; e <= xmax * 1.001; e *= 10) {
 		fprintf(f, "<line x1=\"%.1f\" y1=\"%.0f\" x2=\"%.1f\" y2=\"%.0f\" stroke=\"#ddd\"/>\n",
 			X(e), T, X(e), H - B);

@@ -1,9 +1,75 @@
 // SPDX-License-Identifier: GPL-2.0
 /* shmdev bench: the table, CSV and JSON reports. */
 #include <stdio.h>
+#include <string.h>
 
 #include "shmdev-tool.h"
 #include "bench.h"
+
+/* A field, quoted when it holds a comma, a quote or a line break. */
+void csv_field(FILE *out, const char *s)
+{
+	if (!s)
+		s = "";
+	if (!s[strcspn(s, ",\"\r\n")]) {
+		fputs(s, out);
+		return;
+	}
+	fputc('"', out);
+	for (; *s; s++) {
+		if (*s == '"')
+			fputc('"', out);
+		fputc(*s, out);
+	}
+	fputc('"', out);
+}
+
+void json_string(FILE *out, const char *s)
+{
+	fputc('"', out);
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(out, "\\%c", c);
+		else if (c == '\n')
+			fputs("\\n", out);
+		else if (c == '\t')
+			fputs("\\t", out);
+		else if (c < 0x20 || c == 0x7f)
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+	fputc('"', out);
+}
+
+void xml_text(FILE *out, const char *s)
+{
+	for (; s && *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '&')
+			fputs("&amp;", out);
+		else if (c == '<')
+			fputs("&lt;", out);
+		else if (c == '>')
+			fputs("&gt;", out);
+		else if (c == '"')
+			fputs("&quot;", out);
+		else if (c == '\'')
+			fputs("&apos;", out);
+		else if (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
+			fputc(' ', out);	/* not allowed in XML 1.0 */
+		else
+			fputc(c, out);
+	}
+}
+
+const char *plural(unsigned int n, const char *one, const char *many)
+{
+	return n == 1 ? one : many;
+}
 
 static const struct result *find(const struct result *res, int nres,
 				 enum path path, enum mode mode, size_t n)
@@ -58,8 +124,9 @@ void print_table(const struct opts *o, const struct result *res,
 	char med[16], mn[16], mx[16], vs[16], vc[16], vl[16], hg[24];
 	int i;
 
-	printf("shmdev bench: double every int64 of a list in parallel, %u processes%s%s\n",
-	       o->workers, o->label ? ", " : "", o->label ? o->label : "");
+	printf("shmdev bench: double every int64 of a list in parallel, %u %s%s%s\n",
+	       o->workers, plural(o->workers, "process", "processes"),
+	       o->label ? ", " : "", o->label ? o->label : "");
 	printf("%10s %-8s %-13s %10s %10s %10s %8s %8s %8s %7s %9s %9s %s\n",
 	       "N", "path", "mode", "median", "min", "max", "vs sysv",
 	       "vs copy", "/ limit", "GB/s", "faults", "huge", "ok");
@@ -110,64 +177,81 @@ void print_csv(FILE *out, const struct opts *o,
 		      const struct result *res, int nres,
 		      const struct setup_result *setup, int nsetup)
 {
-	int i;
+	char vs[3][16];
+	int i, k;
 
 	fprintf(out, "kind,label,workers,n,path,mode,iterations,median_s,min_s,max_s,vs_sysv,vs_copy,over_limit,minor_faults_per_round,huge_bytes,verified,gb_per_s\n");
 	for (i = 0; i < nres; i++) {
 		const struct result *r = &res[i];
-		const struct result *s = base_of(res, nres, P_SYSV, r->n);
-		const struct result *c = base_of(res, nres, P_COPY, r->n);
-		const struct result *l = base_of(res, nres, P_LIMIT, r->n);
+		const struct result *base[3] = {
+			base_of(res, nres, P_SYSV, r->n),
+			base_of(res, nres, P_COPY, r->n),
+			base_of(res, nres, P_LIMIT, r->n),
+		};
 
 		if (r->skipped)
 			continue;
-		fprintf(out, "run,%s,%u,%zu,%s,%s,%d,%.9f,%.9f,%.9f,%.4f,%.4f,%.4f,%ld,%llu,%d,%.3f\n",
-		       o->label ? o->label : "", o->workers, r->n,
+		/* Empty where the table shows "-": no figure to compare. */
+		for (k = 0; k < 3; k++) {
+			double a = k < 2 ? (base[k] ? base[k]->median : 0) : r->median;
+			double b = k < 2 ? r->median : (base[k] ? base[k]->median : 0);
+
+			if (base[k] && a > 0 && b > 0)
+				snprintf(vs[k], sizeof(vs[k]), "%.4f", a / b);
+			else
+				vs[k][0] = 0;
+		}
+		fputs("run,", out);
+		csv_field(out, o->label);
+		fprintf(out, ",%u,%zu,%s,%s,%d,%.9f,%.9f,%.9f,%s,%s,%s,%ld,%llu,%d,%.3f\n",
+		       o->workers, r->n,
 		       path_names[r->path], mode_names[r->mode], r->nt,
-		       r->median, r->min, r->max,
-		       s ? s->median / r->median : 0, c ? c->median / r->median : 0,
-		       l ? r->median / l->median : 0, r->minflt, r->huge_bytes,
-		       r->verified, gb_per_s(r));
+		       r->median, r->min, r->max, vs[0], vs[1], vs[2],
+		       r->minflt, r->huge_bytes, r->verified, gb_per_s(r));
 	}
-	for (i = 0; i < nsetup; i++)
-		if (!setup[i].skipped)
-			fprintf(out, "setup,%s,%u,%zu,%s,,1,%.6f,,,,,,%ld,%llu,1,\n",
-			       o->label ? o->label : "", o->workers,
-			       o->setup_bytes, path_names[setup[i].path],
-			       setup[i].secs_per_gib, setup[i].minflt,
-			       setup[i].huge_bytes);
+	for (i = 0; i < nsetup; i++) {
+		if (setup[i].skipped)
+			continue;
+		fputs("setup,", out);
+		csv_field(out, o->label);
+		fprintf(out, ",%u,%zu,%s,,1,%.6f,,,,,,%ld,%llu,1,\n",
+			o->workers, o->setup_bytes, path_names[setup[i].path],
+			setup[i].secs_per_gib, setup[i].minflt,
+			setup[i].huge_bytes);
+	}
 }
 
-void print_json(const struct opts *o, const struct result *res,
-		       int nres, const struct setup_result *setup, int nsetup)
+void print_json(FILE *out, const struct opts *o, const struct result *res,
+		int nres, const struct setup_result *setup, int nsetup)
 {
 	int i, first = 1;
 
-	printf("{\"workers\": %u, \"label\": \"%s\", \"runs\": [", o->workers,
-	       o->label ? o->label : "");
+	fprintf(out, "{\"workers\": %u, \"label\": ", o->workers);
+	json_string(out, o->label ? o->label : "");
+	fprintf(out, ", \"runs\": [");
 	for (i = 0; i < nres; i++) {
 		const struct result *r = &res[i];
 
 		if (r->skipped)
 			continue;
-		printf("%s\n  {\"n\": %zu, \"path\": \"%s\", \"mode\": \"%s\", \"iterations\": %d, \"median_s\": %.9f, \"min_s\": %.9f, \"max_s\": %.9f, \"minor_faults_per_round\": %ld, \"huge_bytes\": %llu, \"gb_per_s\": %.3f, \"verified\": %s}",
+		fprintf(out, "%s\n  {\"n\": %zu, \"path\": \"%s\", \"mode\": \"%s\", \"iterations\": %d, \"median_s\": %.9f, \"min_s\": %.9f, \"max_s\": %.9f, \"minor_faults_per_round\": %ld, \"huge_bytes\": %llu, \"gb_per_s\": %.3f, \"verified\": %s}",
 		       first ? "" : ",", r->n, path_names[r->path],
 		       mode_names[r->mode], r->nt, r->median, r->min,
 		       r->max, r->minflt, r->huge_bytes, gb_per_s(r),
 		       r->verified ? "true" : "false");
 		first = 0;
 	}
-	printf("\n], \"setup\": [");
+	fprintf(out, "\n], \"setup\": [");
 	first = 1;
 	for (i = 0; i < nsetup; i++) {
 		if (setup[i].skipped)
 			continue;
-		printf("%s\n  {\"path\": \"%s\", \"bytes\": %zu, \"s_per_gib\": %.6f, \"minor_faults\": %ld, \"huge_bytes\": %llu}",
+		fprintf(out, "%s\n  {\"path\": \"%s\", \"bytes\": %zu, \"s_per_gib\": %.6f, \"minor_faults\": %ld, \"huge_bytes\": %llu}",
 		       first ? "" : ",", path_names[setup[i].path],
 		       o->setup_bytes, setup[i].secs_per_gib, setup[i].minflt,
 		       setup[i].huge_bytes);
 		first = 0;
 	}
-	printf("\n]}\n");
+	fprintf(out, "\n]}\n");
 }
 

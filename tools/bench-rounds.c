@@ -89,12 +89,16 @@ int bench_measure(const struct opts *o, struct result *res, int *nres,
 			for (md = 0; md < NMODES; md++) {
 				if (!(o->paths & (1u << pth)) || !(o->modes & (1u << md)))
 					continue;
-				/* copy and the floor attach nothing: one mode. */
+				/*
+				 * copy and the floor attach nothing: one row,
+				 * whatever --mode asks, labelled persistent
+				 * (their workers live through every run).
+				 */
 				if (PATH_ONE_MODE(pth) && md &&
 				    o->modes & 1)
 					continue;
 				res[nr].path = pth;
-				res[nr].mode = md;
+				res[nr].mode = PATH_ONE_MODE(pth) ? M_PERSISTENT : md;
 				res[nr].n = o->sizes[i];
 				nr++;
 			}

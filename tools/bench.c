@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* shmdev bench: the command line.  The workload and paths: bench.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "shmdev.h"
@@ -52,6 +54,8 @@ static int parse_list(const char *arg, const char *const *names, int n,
 	int i, found;
 
 	*mask = 0;
+	if (!copy)
+		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		found = 0;
 		for (i = 0; i < n; i++)
@@ -96,6 +100,8 @@ static int parse_sizes(const char *arg, struct opts *o)
 	unsigned long long v;
 
 	o->nsizes = 0;
+	if (!copy)
+		return -ENOMEM;
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		if (parse_count(tok, &v) || !v || o->nsizes == MAX_SIZES) {
 			free(copy);
@@ -120,6 +126,42 @@ static int parse_option_count(const char *s, const char *what,
 	fprintf(stderr, "shmdev: could not use %s %s: want 1 to %llu\n", s,
 		what, max);
 	return -EINVAL;
+}
+
+/*
+ * Output files are opened before the run, so that a bad path fails at
+ * once, but emptied only when there is something to write: an old file
+ * survives a run that measured nothing, and one this run made is removed.
+ */
+static FILE *open_output(const char *path, int *created)
+{
+	FILE *f;
+	int fd;
+
+	*created = access(path, F_OK) != 0;
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "w");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static int start_output(FILE *f)
+{
+	struct stat st;
+
+	if (fstat(fileno(f), &st) || !S_ISREG(st.st_mode))
+		return 0;	/* a pipe or a device: nothing to empty */
+	return ftruncate(fileno(f), 0) ? -errno : 0;
+}
+
+static void drop_output(FILE *f, const char *path, int created)
+{
+	fclose(f);
+	if (created)
+		unlink(path);
 }
 
 static int do_bench(int argc, char *argv[])
@@ -147,7 +189,8 @@ static int do_bench(int argc, char *argv[])
 	struct result *res;
 	struct setup_result setup[NPATHS];
 	unsigned long long v;
-	int c, nres = 0, nsetup = 0, bad = 0;
+	int c, i, ret, nres = 0, nsetup = 0, bad = 0, unwritten = 0, measured = 0;
+	int csv_created = 0, plot_created = 0;
 	const char *wait;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -165,10 +208,15 @@ static int do_bench(int argc, char *argv[])
 	memcpy(o.sizes, default_sizes, sizeof(default_sizes));
 	o.progress = isatty(STDERR_FILENO);
 
-	while ((c = getopt_long(argc, argv, "s:p:m:w:i:r:h", opts_long, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":s:p:m:w:i:r:h", opts_long, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			if (parse_sizes(optarg, &o)) {
+			ret = parse_sizes(optarg, &o);
+			if (ret == -ENOMEM) {
+				tool_err(ret, "parse sizes");
+				return EXIT_FAILURE;
+			}
+			if (ret) {
 				fprintf(stderr, "shmdev: could not parse sizes '%s': want positive counts up to 2^32, comma-separated (e.g. 99,10k,1M)\n",
 					optarg);
 				return EXIT_FAILURE;
@@ -230,14 +278,12 @@ static int do_bench(int argc, char *argv[])
 			help(stdout);
 			return EXIT_SUCCESS;
 		default:
-			help(stderr);
-			return EXIT_FAILURE;
+			return tool_bad_option("bench", c, argv, help);
 		}
 	}
-	if (optind != argc) {
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	if (optind != argc)
+		return tool_arg_error(help, "bench: unexpected argument '%s'",
+				      argv[optind]);
 	wait = getenv("SHMDEV_POOL_WAIT");
 	if (wait && *wait && strcasecmp(wait, "active") &&
 	    strcasecmp(wait, "passive") && strcasecmp(wait, "auto")) {
@@ -251,44 +297,69 @@ static int do_bench(int argc, char *argv[])
 		return EXIT_FAILURE;
 	}
 
+	/* Output files first: a bad path must not cost a whole run. */
+	if (o.csv_file && !(o.csv_out = open_output(o.csv_file, &csv_created))) {
+		tool_err(-errno, "open CSV file %s", o.csv_file);
+		return EXIT_FAILURE;
+	}
+	if (o.plot && !(o.plot_out = open_output(o.plot, &plot_created))) {
+		tool_err(-errno, "open plot file %s", o.plot);
+		if (o.csv_out)
+			drop_output(o.csv_out, o.csv_file, csv_created);
+		return EXIT_FAILURE;
+	}
 	res = calloc(MAX_RESULTS, sizeof(*res));
 	if (!res) {
-		tool_err(-ENOMEM, "bench");
+		tool_err(-ENOMEM, "allocate the results");
+		if (o.csv_out)
+			drop_output(o.csv_out, o.csv_file, csv_created);
+		if (o.plot_out)
+			drop_output(o.plot_out, o.plot, plot_created);
 		return EXIT_FAILURE;
 	}
 	if (bench_measure(&o, res, &nres, setup, &nsetup))
 		bad = 1;
 	if (o.progress)
 		fprintf(stderr, "\r%60s\r", "");
+	for (i = 0; i < nres; i++)
+		measured += !res[i].skipped && res[i].verified;
 
 	if (o.format == F_CSV)
 		print_csv(stdout, &o, res, nres, setup, nsetup);
 	else if (o.format == F_JSON)
-		print_json(&o, res, nres, setup, nsetup);
+		print_json(stdout, &o, res, nres, setup, nsetup);
 	else
 		print_table(&o, res, nres, setup, nsetup);
-	if (o.csv_file) {
-		FILE *f = fopen(o.csv_file, "w");
-
-		if (f)
-			print_csv(f, &o, res, nres, setup, nsetup);
-		if (!f || fclose(f)) {
-			tool_err(-errno, "write CSV %s", o.csv_file);
-			bad = 1;
+	if (o.csv_out) {
+		ret = start_output(o.csv_out);
+		if (!ret)
+			print_csv(o.csv_out, &o, res, nres, setup, nsetup);
+		if (fclose(o.csv_out) || ret) {
+			errno = ret ? -ret : errno;
+			tool_err(-errno, "write CSV file %s", o.csv_file);
+			unwritten = 1;
 		}
 	}
-	if (o.plot) {
-		int ret = write_plot(&o, o.plot, res, nres);
-
+	if (o.plot_out) {
+		/* No figure: no chart (an empty one would not parse). */
+		ret = 0;
+		if (!measured)
+			drop_output(o.plot_out, o.plot, plot_created);
+		else if ((ret = start_output(o.plot_out)))
+			fclose(o.plot_out);
+		else
+			ret = write_plot(&o, o.plot_out, res, nres);
 		if (ret) {
-			tool_err(ret, "write plot %s", o.plot);
-			bad = 1;
+			tool_err(ret, "write plot file %s", o.plot);
+			unwritten = 1;
 		}
 	}
 	free(res);
-	if (bad)
+	if (!measured)
+		fprintf(stderr, "shmdev: bench: nothing was measured: every run was skipped or failed (see the table)\n");
+	else if (bad)
 		fprintf(stderr, "shmdev: could not verify every run: see the ok column\n");
-	return bad ? EXIT_FAILURE : EXIT_SUCCESS;
+	return bad || unwritten || !measured ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 
 const struct shmdev_cmd shmdev_cmd_bench = {

@@ -80,6 +80,7 @@ struct opts {
 	enum format format;
 	const char *plot;
 	const char *csv_file;
+	FILE *plot_out, *csv_out;	/* opened before the run */
 	const char *label;
 	size_t setup_bytes;
 	int progress;
@@ -107,19 +108,23 @@ void run_setup(const struct opts *o, struct setup_result *s);
 /* bench-floor.c: the floor (limit and limit4k). */
 void run_limit(const struct opts *o, struct result *r, int runs);
 
-/* bench-report.c: the table, CSV and JSON. */
+/* bench-report.c: the table, CSV and JSON; text made safe for each. */
+void csv_field(FILE *out, const char *s);	/* RFC 4180 */
+void json_string(FILE *out, const char *s);	/* RFC 8259, quoted */
+void xml_text(FILE *out, const char *s);	/* & < > " ' as entities */
+const char *plural(unsigned int n, const char *one, const char *many);
 double gb_per_s(const struct result *r);
 void fmt_time(double s, char *buf, size_t len);
 void print_table(const struct opts *o, const struct result *res, int nres,
 		 const struct setup_result *setup, int nsetup);
 void print_csv(FILE *out, const struct opts *o, const struct result *res,
 	       int nres, const struct setup_result *setup, int nsetup);
-void print_json(const struct opts *o, const struct result *res, int nres,
-		const struct setup_result *setup, int nsetup);
+void print_json(FILE *out, const struct opts *o, const struct result *res,
+		int nres, const struct setup_result *setup, int nsetup);
 
-/* bench-plot.c: the SVG chart. */
-int write_plot(const struct opts *o, const char *file,
-	       const struct result *res, int nres);
+/* bench-plot.c: the SVG chart into @f, closed; 0 or -errno. */
+int write_plot(const struct opts *o, FILE *f, const struct result *res,
+	       int nres);
 
 /* shmdev bench --ops (bench-ops.c): argv[0] is "--ops". */
 int bench_ops(int argc, char *argv[]);

@@ -14,7 +14,8 @@
 static void help(FILE *out)
 {
 	fprintf(out, "Usage: shmdev create NAME SIZE --persist [--mode MODE] [--populate]\n\n"
-		"Create a kernel region.  SIZE takes K, M, G suffixes.\n\n"
+		"Create a kernel region.  SIZE in bytes, or with a K, M, G or T\n"
+		"suffix (powers of 1024).\n\n"
 		"  -p, --persist    keep it until 'shmdev rm NAME' (required: a\n"
 		"                   region without it is freed when this command\n"
 		"                   exits)\n"
@@ -37,7 +38,7 @@ static int do_create(int argc, char *argv[])
 	char *end;
 	int c, ret;
 
-	while ((c = getopt_long(argc, argv, "pm:Ph", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":pm:Ph", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
 			flags |= SHMDEV_REGION_PERSIST;
@@ -58,16 +59,19 @@ static int do_create(int argc, char *argv[])
 			help(stdout);
 			return EXIT_SUCCESS;
 		default:
-			help(stderr);
-			return EXIT_FAILURE;
+			return tool_bad_option("create", c, argv, help);
 		}
 	}
-	if (optind != argc - 2) {
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	if (optind == argc)
+		return tool_arg_error(help, "create: missing NAME and SIZE");
+	if (optind == argc - 1)
+		return tool_arg_error(help, "create: missing SIZE after NAME '%s'",
+				      argv[optind]);
+	if (optind != argc - 2)
+		return tool_arg_error(help, "create: unexpected argument '%s'",
+				      argv[optind + 2]);
 	if (parse_size(argv[optind + 1], &size) || !size) {
-		fprintf(stderr, "shmdev: could not parse size '%s': want a positive number with an optional K, M or G\n",
+		fprintf(stderr, "shmdev: could not parse size '%s': want a positive number with an optional K, M, G or T\n",
 			argv[optind + 1]);
 		return EXIT_FAILURE;
 	}
@@ -76,6 +80,8 @@ static int do_create(int argc, char *argv[])
 			 argv[optind]);
 		return EXIT_FAILURE;
 	}
+	if (tool_need_module())
+		return EXIT_FAILURE;
 	ret = shmdev_region_create(SHMDEV_BACKEND_KERNEL, argv[optind],
 				   (size_t)size, flags, mode, &r);
 	if (ret) {

@@ -87,13 +87,12 @@ static int do_info(int argc, char *argv[])
 	int fd, ret, c, state;
 	FILE *f;
 
-	c = tool_parse_help_only(argc, argv, help);
+	c = tool_parse_help_only("info", argc, argv, help);
 	if (c >= 0)
 		return c;
-	if (optind != argc) {
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	if (optind != argc)
+		return tool_arg_error(help, "info: unexpected argument '%s'",
+				      argv[optind]);
 
 	printf("%-20s %s\n", "library", shmdev_version());
 	state = module_state(version, sizeof(version), path, sizeof(path));

@@ -103,7 +103,7 @@ static int do_ls(int argc, char *argv[])
 	int c, bytes = 0, all = 0, n = 0;
 	FILE *f;
 
-	while ((c = getopt_long(argc, argv, "abh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":abh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'a':
 			all = 1;
@@ -116,14 +116,12 @@ static int do_ls(int argc, char *argv[])
 			help(stdout);
 			return EXIT_SUCCESS;
 		default:
-			help(stderr);
-			return EXIT_FAILURE;
+			return tool_bad_option("ls", c, argv, help);
 		}
 	}
-	if (optind != argc) {
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	if (optind != argc)
+		return tool_arg_error(help, "ls: unexpected argument '%s'",
+				      argv[optind]);
 	f = fopen(listing, "re");
 	if (!f) {
 		tool_err(-errno, errno == EACCES || errno == EPERM ?

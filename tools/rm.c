@@ -47,7 +47,15 @@ static int rm_ids(int argc, char *argv[])
 	struct shmdev_remove rm;
 	int dev, i, status = EXIT_SUCCESS;
 
-	if (!ids || parse_ids(argc, argv, ids)) {
+	if (!ids) {
+		tool_err(-ENOMEM, "allocate %d ids", argc);
+		return EXIT_FAILURE;
+	}
+	if (parse_ids(argc, argv, ids)) {
+		free(ids);
+		return EXIT_FAILURE;
+	}
+	if (tool_need_module()) {
 		free(ids);
 		return EXIT_FAILURE;
 	}
@@ -79,7 +87,7 @@ static int do_rm(int argc, char *argv[])
 	};
 	int c, ret, by_id = 0, status = EXIT_SUCCESS;
 
-	while ((c = getopt_long(argc, argv, "+ih", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:ih", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			by_id = 1;
@@ -88,16 +96,16 @@ static int do_rm(int argc, char *argv[])
 			help(stdout);
 			return EXIT_SUCCESS;
 		default:
-			help(stderr);
-			return EXIT_FAILURE;
+			return tool_bad_option("rm", c, argv, help);
 		}
 	}
-	if (optind >= argc) {
-		help(stderr);
-		return EXIT_FAILURE;
-	}
+	if (optind >= argc)
+		return tool_arg_error(help, by_id ? "rm: missing ID" :
+				      "rm: missing NAME");
 	if (by_id)
 		return rm_ids(argc - optind, argv + optind);
+	if (tool_need_module())
+		return EXIT_FAILURE;
 	for (; optind < argc; optind++) {
 		ret = shmdev_region_unlink(SHMDEV_BACKEND_KERNEL, argv[optind]);
 		if (ret) {

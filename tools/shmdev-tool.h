@@ -16,13 +16,37 @@ void tool_err(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
 /*
+ * An argument error, "shmdev: <what>: <why>" from printf-style @fmt, then
+ * @help's usage on stderr.  Returns EXIT_FAILURE.
+ */
+int tool_arg_error(void (*help)(FILE *out), const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * What getopt_long() (with opterr = 0 and an optstring starting with ':')
+ * returned for a bad option @c of command @cmd: "unknown option" or
+ * "needs a value", named.  Returns EXIT_FAILURE.
+ */
+int tool_bad_option(const char *cmd, int c, char *argv[],
+		    void (*help)(FILE *out));
+
+/*
+ * 0 when /dev/shmlist exists; else says "shmdev: could not open
+ * /dev/shmlist: the shmdev module is not loaded: modprobe shmdev" and
+ * returns -ENOENT, so that a missing module is not taken for a missing
+ * region.
+ */
+int tool_need_module(void);
+
+/*
  * Options of a command that takes only --help: returns the exit status
  * when the command is done (help shown, or a bad option), else -1 with
  * optind at the first argument.
  */
-int tool_parse_help_only(int argc, char *argv[], void (*help)(FILE *out));
+int tool_parse_help_only(const char *cmd, int argc, char *argv[],
+			  void (*help)(FILE *out));
 
-/* "12", "4K", "64M", "1G" (also KiB, MB...) in bytes; 0 or -EINVAL. */
+/* "12", "4K", "64M", "1G", "2T" (also KiB, MB...) in bytes; 0 or -EINVAL. */
 int parse_size(const char *s, unsigned long long *out);
 /* The inverse, exact: 4096 -> "4K", 5000 -> "5000". */
 void format_size(unsigned long long v, char *buf, size_t len);

@@ -33,13 +33,16 @@ static int do_stat(int argc, char *argv[])
 	time_t t;
 	int c, ret;
 
-	c = tool_parse_help_only(argc, argv, help);
+	c = tool_parse_help_only("stat", argc, argv, help);
 	if (c >= 0)
 		return c;
-	if (optind != argc - 1) {
-		help(stderr);
+	if (optind == argc)
+		return tool_arg_error(help, "stat: missing NAME");
+	if (optind != argc - 1)
+		return tool_arg_error(help, "stat: unexpected argument '%s'",
+				      argv[optind + 1]);
+	if (tool_need_module())
 		return EXIT_FAILURE;
-	}
 	ret = shmdev_region_open(SHMDEV_BACKEND_KERNEL, argv[optind],
 				 SHMDEV_REGION_RDONLY, &r);
 	if (ret) {

@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "shmdev.h"
 #include "shmdev-tool.h"
 
 void tool_err(int err, const char *fmt, ...)
@@ -20,6 +22,50 @@ void tool_err(int err, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, ": %s\n", strerror(err < 0 ? -err : err));
+}
+
+int tool_arg_error(void (*help)(FILE *out), const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("shmdev: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n\n", stderr);
+	help(stderr);
+	return EXIT_FAILURE;
+}
+
+int tool_bad_option(const char *cmd, int c, char *argv[],
+		    void (*help)(FILE *out))
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "?";
+
+	/* A long option names itself; a short one is in optopt. */
+	if (!strncmp(arg, "--", 2)) {
+		optopt = 0;
+		arg = strndup(arg, strcspn(arg, "=")) ?: arg;
+	}
+	if (c == ':' && optopt)
+		return tool_arg_error(help, "%s: option '-%c' needs a value",
+				      cmd, optopt);
+	if (c == ':')
+		return tool_arg_error(help, "%s: option '%s' needs a value",
+				      cmd, arg);
+	if (optopt)
+		return tool_arg_error(help, "%s: unknown option '-%c'", cmd,
+				      optopt);
+	return tool_arg_error(help, "%s: unknown option '%s'", cmd, arg);
+}
+
+int tool_need_module(void)
+{
+	if (access(SHMDEV_DEVICE_PATH, F_OK) == 0 || errno != ENOENT)
+		return 0;
+	fprintf(stderr, "shmdev: could not open %s: the shmdev module is not loaded: modprobe shmdev\n",
+		SHMDEV_DEVICE_PATH);
+	return -ENOENT;
 }
 
 int parse_size(const char *s, unsigned long long *out)
@@ -77,7 +123,8 @@ void format_size(unsigned long long v, char *buf, size_t len)
 	snprintf(buf, len, "%llu%s", v, units[u]);
 }
 
-int tool_parse_help_only(int argc, char *argv[], void (*help)(FILE *out))
+int tool_parse_help_only(const char *cmd, int argc, char *argv[],
+			 void (*help)(FILE *out))
 {
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
@@ -85,13 +132,12 @@ int tool_parse_help_only(int argc, char *argv[], void (*help)(FILE *out))
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (c == 'h') {
 			help(stdout);
 			return EXIT_SUCCESS;
 		}
-		help(stderr);
-		return EXIT_FAILURE;
+		return tool_bad_option(cmd, c, argv, help);
 	}
 	return -1;
 }

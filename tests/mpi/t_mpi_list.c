@@ -6,10 +6,12 @@
  * one copy (the ranks' Pss of the node's mapping adds up to the node's
  * part once, not once per rank); no name is left at any time.
  *
- * usage: t_mpi_list N R [kill|badroot]
+ * usage: t_mpi_list N R [kill|badroot|nullbuf]
  *   kill     rank 1 dies (SIGKILL) inside the first apply: mpirun must
  *            end the job with an error, not hang
  *   badroot  gather to a rank that does not exist: -EINVAL on every rank
+ *   nullbuf  scatter from NULL on rank 0: -EINVAL and the same message on
+ *            every rank, each printing "rank R: ..."
  * Prints "ok nodes=K regions=K ..." from rank 0 and exits 0, or 1.
  */
 #include <errno.h>
@@ -105,9 +107,9 @@ int main(int argc, char *argv[])
 	err = shmdev_mpi_list_create(MPI_COMM_WORLD, SHMDEV_BACKEND_DEFAULT,
 				     SHMDEV_T_INT64, n, &l);
 	if (err) {
-		if (!rank)
-			printf("error: could not create the list: %s\n",
-			       strerror(-err));
+		/* Every rank says it: the harness compares their lines. */
+		printf("rank %d: error: could not create the list: %s: %s\n",
+		       rank, strerror(-err), shmdev_mpi_last_error());
 		MPI_Finalize();
 		return 3;
 	}
@@ -122,6 +124,14 @@ int main(int argc, char *argv[])
 		if (!rank)
 			printf("%s: gather to rank %d: %s\n",
 			       err == -EINVAL ? "ok" : "FAIL", size, strerror(-err));
+		shmdev_mpi_list_free(l);
+		MPI_Finalize();
+		return err == -EINVAL ? 0 : 1;
+	}
+	if (argc > 3 && !strcmp(argv[3], "nullbuf")) {
+		err = shmdev_mpi_list_scatter(l, 0, NULL);
+		printf("rank %d: scatter from a NULL buffer on rank 0: %s: %s\n",
+		       rank, strerror(-err), shmdev_mpi_last_error());
 		shmdev_mpi_list_free(l);
 		MPI_Finalize();
 		return err == -EINVAL ? 0 : 1;
