@@ -8,11 +8,21 @@
  * Changes to the table (create, unlink, a region's death) take
  * shmdev_names_lock for the insert or removal alone.
  *
- * A scope is what the module knows of one IPC namespace that regions hold:
- * how many regions hold it, and its linked PERSIST regions, so that the
- * reaper can tell a dead namespace and unlink its names without a walk of
- * everything.  Scopes sit in an xarray keyed by the namespace's inode
- * number, unique among live namespaces (regions hold theirs).
+ * A region holds its IPC namespace from its creation until it is freed
+ * or the namespace is dead: nothing holds the namespace but its regions,
+ * so no task is in it and no nsfs file or mount names it.  Then the
+ * reaper unlinks the namespace's names and detaches its regions, which
+ * keep of it only its user namespace (for CAP_IPC_OWNER) and its inode
+ * number (for /proc/shmdev-all), so that it dies at once.  Nothing, not
+ * even open_by_handle_at() of its nsfs file handle (6.18 on), can enter
+ * it again and find its names gone.
+ *
+ * A scope is what the module knows of one IPC namespace that regions
+ * hold: how many and which, so that the reaper can tell a dead namespace
+ * and detach its regions without a walk of everything.  Scopes sit in an
+ * xarray keyed by the namespace's inode number, unique among live
+ * namespaces (the regions hold theirs), and are freed after a grace
+ * period: a region finds its scope under RCU.
  */
 #include <linux/ipc_namespace.h>
 #include <linux/jhash.h>
@@ -27,21 +37,24 @@
 #include "shmdev.h"
 
 struct shmdev_scope {
-	struct ipc_namespace *ns;	/* held by the regions counted */
-	atomic_t nregions;		/* regions holding ns */
-	struct list_head persist;	/* linked PERSIST regions */
+	spinlock_t lock;		/* the fields below, members' scope, ns */
+	struct ipc_namespace *ns;
+	unsigned long nregions;		/* regions holding ns */
+	struct list_head regions;	/* those regions, by scope_node */
+	unsigned long npersist;		/* PERSIST names, under the names lock */
+	bool dead;			/* out of shmdev_scopes */
 	struct rcu_head rcu;
 };
 
 /*
- * Protects the name table's and the scopes' membership, every region's
- * linked, persist_ref and scope_node, and each scope's persist list.  It
- * is held for one table insert, lookup or removal, or by the reaper for
- * the scopes of dead namespaces.
+ * Protects the name table's membership, every region's linked and
+ * persist_ref, and the insertion of scopes.  It is held for one table
+ * insert, lookup or removal, for a new scope, or by the reaper.  A
+ * scope's own lock nests inside it.
  */
 static DEFINE_MUTEX(shmdev_names_lock);
 static struct rhashtable shmdev_names;
-/* ns inode number -> struct shmdev_scope, while a region holds the ns. */
+/* ns inode number -> struct shmdev_scope, while regions hold the ns. */
 static DEFINE_XARRAY(shmdev_scopes);
 
 struct shmdev_name_key {
@@ -119,56 +132,107 @@ int shmdev_name_check(const u8 *name, bool allow_empty)
 	return len;
 }
 
-/*
- * Count one more region holding @ns (the caller's reference on @ns comes
- * first, so that the namespace's references never fall below the count).
- */
-struct shmdev_scope *shmdev_scope_get(struct ipc_namespace *ns)
+/* @r joins the live scope @s and holds its namespace. */
+static void shmdev_scope_join(struct shmdev_scope *s, struct shmdev_region *r)
+{
+	lockdep_assert_held(&s->lock);
+	s->nregions++;
+	list_add_tail(&r->scope_node, &s->regions);
+	r->scope = s;
+	WRITE_ONCE(r->ns, get_ipc_ns(s->ns));
+}
+
+/* The new region @r holds @ns, the caller's namespace. */
+int shmdev_scope_attach(struct shmdev_region *r, struct ipc_namespace *ns)
 {
 	unsigned long key = ns->ns.inum;
 	struct shmdev_scope *s, *new;
-	int ret;
+	int ret = 0;
 
 	rcu_read_lock();
 	s = xa_load(&shmdev_scopes, key);
-	if (s && atomic_inc_not_zero(&s->nregions)) {
-		rcu_read_unlock();
-		return s;
+	if (s) {
+		spin_lock(&s->lock);
+		if (!s->dead)
+			shmdev_scope_join(s, r);
+		spin_unlock(&s->lock);
 	}
 	rcu_read_unlock();
+	if (r->scope)
+		return 0;
 
 	new = kzalloc(sizeof(*new), GFP_KERNEL_ACCOUNT);
 	if (!new)
-		return ERR_PTR(-ENOMEM);
+		return -ENOMEM;
+	spin_lock_init(&new->lock);
 	new->ns = ns;
-	atomic_set(&new->nregions, 1);
-	INIT_LIST_HEAD(&new->persist);
+	INIT_LIST_HEAD(&new->regions);
 
 	mutex_lock(&shmdev_names_lock);
-	/* Under the lock a scope's count reaches 0 only as it leaves. */
-	s = xa_load(&shmdev_scopes, key);
-	if (s) {
-		atomic_inc(&s->nregions);
-		kfree(new);
-	} else {
-		ret = xa_insert(&shmdev_scopes, key, new, GFP_KERNEL_ACCOUNT);
-		s = ret ? ERR_PTR(ret) : new;
-		if (ret)
-			kfree(new);
+	/* A dead scope leaves the xarray under its lock: look again. */
+	for (;;) {
+		s = xa_load(&shmdev_scopes, key);
+		if (!s) {
+			ret = xa_insert(&shmdev_scopes, key, new,
+					GFP_KERNEL_ACCOUNT);
+			if (ret)
+				break;
+			s = new;
+			new = NULL;
+		}
+		spin_lock(&s->lock);
+		if (!s->dead) {
+			shmdev_scope_join(s, r);
+			spin_unlock(&s->lock);
+			break;
+		}
+		spin_unlock(&s->lock);
 	}
 	mutex_unlock(&shmdev_names_lock);
-	return s;
+	kfree(new);
+	return ret;
 }
 
-/* One region less holds the scope's namespace (put after this). */
-void shmdev_scope_put(struct shmdev_scope *s)
+/*
+ * Take @r out of @s; returns the namespace reference the caller drops,
+ * once no spinlock is held.  The last region out frees the scope.
+ */
+static struct ipc_namespace *shmdev_scope_leave(struct shmdev_scope *s,
+						struct shmdev_region *r)
 {
-	if (!atomic_dec_and_mutex_lock(&s->nregions, &shmdev_names_lock))
-		return;
-	WARN_ON_ONCE(!list_empty(&s->persist));
-	xa_erase(&shmdev_scopes, s->ns->ns.inum);
-	mutex_unlock(&shmdev_names_lock);
-	kfree_rcu(s, rcu);
+	struct ipc_namespace *ns = r->ns;
+
+	lockdep_assert_held(&s->lock);
+	list_del_init(&r->scope_node);
+	r->scope = NULL;
+	/* RCU readers of the name table compare r->ns; NULL matches none. */
+	WRITE_ONCE(r->ns, NULL);
+	if (!--s->nregions) {
+		s->dead = true;
+		xa_erase(&shmdev_scopes, s->ns->ns.inum);
+		kfree_rcu(s, rcu);
+	}
+	return ns;
+}
+
+/* @r is being freed: it lets go of its namespace, if it still holds it. */
+void shmdev_scope_detach(struct shmdev_region *r)
+{
+	struct ipc_namespace *ns = NULL;
+	struct shmdev_scope *s;
+
+	rcu_read_lock();
+	s = READ_ONCE(r->scope);
+	if (s) {
+		spin_lock(&s->lock);
+		/* The reaper may have detached it meanwhile. */
+		if (r->scope == s)
+			ns = shmdev_scope_leave(s, r);
+		spin_unlock(&s->lock);
+	}
+	rcu_read_unlock();
+	if (ns)
+		shmdev_put_ipc_ns(ns);
 }
 
 static struct shmdev_region *shmdev_name_lookup(const struct ipc_namespace *ns,
@@ -188,16 +252,16 @@ static bool shmdev_unname(struct shmdev_region *r)
 	rhashtable_remove_fast(&shmdev_names, &r->hnode, shmdev_name_params);
 	WRITE_ONCE(r->linked, false);
 	if (persist)
-		list_del_init(&r->scope_node);
+		r->scope->npersist--;
 	r->persist_ref = false;
 	return persist;
 }
 
 /*
- * Link the new region @r's name, unless the name is taken.  Returns NULL
- * when linked, the region that has the name (referenced) when taken, or
- * an ERR_PTR.  A region whose last reference is gone but whose release
- * has not yet taken its name out gives the name up here.
+ * Link the new region @r's name in its namespace, unless it is taken.
+ * Returns NULL when linked, the region that has the name (referenced)
+ * when taken, or an ERR_PTR.  A region whose last reference is gone but
+ * whose release has not yet taken its name out gives the name up here.
  */
 struct shmdev_region *shmdev_name_link(struct shmdev_region *r)
 {
@@ -300,56 +364,60 @@ void shmdev_name_persist(struct shmdev_region *r)
 	mutex_lock(&shmdev_names_lock);
 	WARN_ON_ONCE(!r->linked);
 	r->persist_ref = true;
-	list_add_tail(&r->scope_node, &r->scope->persist);
+	r->scope->npersist++;
 	mutex_unlock(&shmdev_names_lock);
 }
 
 /*
- * Whether @s's namespace is dead for good: nothing holds it but its
- * regions, so no task is in it, and no nsfs file or mount names it (on
- * 6.1 to 6.18 a namespace is reached again only through such a holder).
- * From 6.19 (SHMDEV_HAVE_NS_REF_ACTIVE) the namespace must also have no
- * active reference: open_by_handle_at() of its nsfs file handle refuses
- * an inactive namespace, so a dead one stays dead.  Races only make the
- * namespace's count larger than the regions' (a region being created or
- * freed holds its reference outside the count), which defers the verdict.
- */
-static bool shmdev_scope_dead(struct shmdev_scope *s)
-{
-	if (shmdev_ipc_ns_is_init(s->ns))
-		return false;
-	if (shmdev_ipc_ns_active(s->ns))
-		return false;
-	return shmdev_ipc_ns_refs(s->ns) == atomic_read(&s->nregions);
-}
-
-/*
- * The reaper's pass: unlink the PERSIST names of every dead namespace and
- * move their regions to @victims (through scope_node), each with its
- * PERSIST reference for the caller to drop.  Linear in the scopes and the
- * victims.  Returns whether PERSIST names of live namespaces other than
- * the initial one remain, to look at again later.
+ * The reaper's pass.  A namespace is dead for good when nothing holds it
+ * but its regions: no task is in it, no nsfs file or mount names it, and
+ * nothing can take a new reference but through those.  Its names are
+ * unlinked and its regions detached, so that it dies now.  The regions
+ * whose PERSIST reference went with their name move to @victims (through
+ * reap_node) for the caller to drop.  Linear in the scopes and the dead
+ * namespaces' regions.  Returns whether PERSIST names of live namespaces
+ * other than the initial one remain, to look at again later.
+ *
+ * Races only make the namespace's count larger than the regions' (a
+ * region being created takes its reference before it joins), which
+ * defers the verdict.
  */
 bool shmdev_names_take_dead(struct list_head *victims)
 {
-	struct shmdev_region *r, *tmp;
+	unsigned long key, n, nrefs;
+	struct shmdev_region *r;
+	struct ipc_namespace *ns;
 	struct shmdev_scope *s;
-	unsigned long key;
 	bool candidates = false;
 
 	mutex_lock(&shmdev_names_lock);
+	/* A scope is freed after a grace period, by its last region out. */
+	rcu_read_lock();
 	xa_for_each(&shmdev_scopes, key, s) {
-		if (list_empty(&s->persist) || shmdev_ipc_ns_is_init(s->ns))
-			continue;
-		if (!shmdev_scope_dead(s)) {
-			candidates = true;
+		spin_lock(&s->lock);
+		if (shmdev_ipc_ns_is_init(s->ns) || !s->npersist) {
+			spin_unlock(&s->lock);
 			continue;
 		}
-		list_for_each_entry_safe(r, tmp, &s->persist, scope_node) {
-			shmdev_unname(r);
-			list_add_tail(&r->scope_node, victims);
+		ns = s->ns;
+		nrefs = s->nregions;
+		if (s->dead || shmdev_ipc_ns_refs(ns) != nrefs) {
+			candidates |= !s->dead;
+			nrefs = 0;
 		}
+		for (n = nrefs; n; n--) {
+			r = list_first_entry(&s->regions, struct shmdev_region,
+					     scope_node);
+			if (r->linked && shmdev_unname(r))
+				list_add_tail(&r->reap_node, victims);
+			shmdev_scope_leave(s, r);
+		}
+		spin_unlock(&s->lock);
+		/* Each region held one; the last frees ns, without sleeping. */
+		while (nrefs--)
+			shmdev_put_ipc_ns(ns);
 	}
+	rcu_read_unlock();
 	mutex_unlock(&shmdev_names_lock);
 	return candidates;
 }

@@ -12,6 +12,7 @@
 #include <linux/ipc_namespace.h>
 #include <linux/mm.h>
 #include <linux/nsproxy.h>
+#include <linux/proc_ns.h>
 #include <linux/sched.h>
 #include <linux/shmem_fs.h>
 #include <linux/string.h>
@@ -187,7 +188,7 @@ static void shmdev_create_commit(struct file *file)
 	struct shmdev_region *r = shmdev_region_of(file);
 
 	if (shmdev_region_publish(r) && r->state & SHMDEV_STATE_PERSIST &&
-	    !shmdev_ipc_ns_is_init(r->ns))
+	    r->ns_inum != PROC_IPC_INIT_INO)
 		shmdev_reap_kick(false);
 }
 

@@ -7,7 +7,6 @@
  */
 #include <linux/capability.h>
 #include <linux/cred.h>
-#include <linux/ipc_namespace.h>
 #include <linux/spinlock.h>
 
 #include "shmdev.h"
@@ -51,7 +50,7 @@ bool shmdev_may_access(struct shmdev_region *r, int want)
 {
 	if (shmdev_mode_grants(r, want, current_cred()))
 		return true;
-	return ns_capable(r->ns->user_ns, CAP_IPC_OWNER);
+	return ns_capable(r->user_ns, CAP_IPC_OWNER);
 }
 
 static bool shmdev_controls(struct shmdev_region *r)
@@ -60,7 +59,7 @@ static bool shmdev_controls(struct shmdev_region *r)
 
 	lockdep_assert_held(&r->lock);
 	return uid_eq(euid, r->uid) || uid_eq(euid, r->cuid) ||
-	       ns_capable(r->ns->user_ns, CAP_IPC_OWNER);
+	       ns_capable(r->user_ns, CAP_IPC_OWNER);
 }
 
 /* Unlink: owner or creator, or CAP_IPC_OWNER. */

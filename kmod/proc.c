@@ -34,7 +34,9 @@ struct shmdev_seq_priv {
 
 /*
  * The walk holds a reference on the region being shown, no lock, so that
- * counting its huge pages stalls nobody.  Returns the first live region
+ * counting its huge pages stalls nobody.  A region detached from its
+ * dead namespace (kmod/names.c) belongs to no namespace's listing any
+ * more, only to /proc/shmdev-all's.  Returns the first live region
  * of the reader's namespace with an id at or above @id, referenced.
  */
 static struct shmdev_region *shmdev_seq_find(struct seq_file *m, u64 id)
@@ -43,7 +45,7 @@ static struct shmdev_region *shmdev_seq_find(struct seq_file *m, u64 id)
 	struct shmdev_region *r;
 
 	while ((r = shmdev_region_next(&id))) {
-		if (!priv->ns || r->ns == priv->ns)
+		if (!priv->ns || READ_ONCE(r->ns) == priv->ns)
 			return r;
 		shmdev_region_put(r);
 		id++;
@@ -153,7 +155,7 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 	}
 	seq_puts(m, *sep ? "" : "-");
 	if (!priv->ns)
-		seq_printf(m, " %u", r->ns->ns.inum);
+		seq_printf(m, " %u", r->ns_inum);
 	seq_putc(m, '\n');
 	return 0;
 }

@@ -34,8 +34,8 @@ static void shmdev_reap_work_fn(struct work_struct *work)
 	bool candidates;
 
 	candidates = shmdev_names_take_dead(&victims);
-	list_for_each_entry_safe(r, tmp, &victims, scope_node) {
-		list_del_init(&r->scope_node);
+	list_for_each_entry_safe(r, tmp, &victims, reap_node) {
+		list_del_init(&r->reap_node);
 		/* Module exit cancels this work and waits for it first. */
 		shmdev_region_drop_persist(r);
 	}

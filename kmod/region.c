@@ -14,6 +14,7 @@
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/timekeeping.h>
+#include <linux/user_namespace.h>
 #include <linux/xarray.h>
 
 #include "compat.h"
@@ -23,36 +24,27 @@
 static DEFINE_XARRAY(shmdev_regions);
 static atomic64_t shmdev_next_id = ATOMIC64_INIT(0);
 
-bool shmdev_region_is_live(const struct shmdev_region *r)
-{
-	/* Pairs with shmdev_account_publish(): a live region is whole. */
-	return smp_load_acquire(&r->live);
-}
-
 /*
- * A new region for CREATE's @c, of @size bytes, in the caller's IPC
- * namespace, with one reference for the caller: not yet charged, named,
- * listed or backed.  shmdev_region_put() undoes whatever was done since.
+ * A new region for CREATE's @c, of @size bytes, with one reference for
+ * the caller: not yet charged, named, listed or backed.  It holds the
+ * caller's IPC namespace until it is freed or the namespace is dead
+ * (kmod/names.c), and its user namespace, for CAP_IPC_OWNER, for life.
+ * shmdev_region_put() undoes whatever was done since.
  */
 struct shmdev_region *shmdev_region_alloc(const struct shmdev_create *c,
 					  u64 size)
 {
+	struct ipc_namespace *ns;
 	struct shmdev_region *r;
+	int ret;
 
 	r = kzalloc(sizeof(*r), GFP_KERNEL_ACCOUNT);
 	if (!r)
 		return ERR_PTR(-ENOMEM);
-	r->ns = get_ipc_ns(current->nsproxy->ipc_ns);
-	r->scope = shmdev_scope_get(r->ns);
-	if (IS_ERR(r->scope)) {
-		long ret = PTR_ERR(r->scope);
-
-		shmdev_put_ipc_ns(r->ns);
-		kfree(r);
-		return ERR_PTR(ret);
-	}
-	kref_init(&r->ref);
+	ns = current->nsproxy->ipc_ns;
 	INIT_LIST_HEAD(&r->scope_node);
+	INIT_LIST_HEAD(&r->reap_node);
+	kref_init(&r->ref);
 	spin_lock_init(&r->lock);
 	r->size = size;
 	r->id = atomic64_inc_return(&shmdev_next_id);
@@ -70,6 +62,14 @@ struct shmdev_region *shmdev_region_alloc(const struct shmdev_create *c,
 		r->state |= SHMDEV_STATE_NAMED;
 	if (c->flags & SHMDEV_CREATE_PERSIST)
 		r->state |= SHMDEV_STATE_PERSIST;
+	ret = shmdev_scope_attach(r, ns);
+	if (ret) {
+		put_pid(r->cpid);
+		kfree(r);
+		return ERR_PTR(ret);
+	}
+	r->user_ns = get_user_ns(ns->user_ns);
+	r->ns_inum = ns->ns.inum;
 	return r;
 }
 
@@ -95,8 +95,8 @@ static void shmdev_region_release(struct kref *ref)
 	if (r->shmem)
 		fput(r->shmem);
 	put_pid(r->cpid);
-	shmdev_scope_put(r->scope);
-	shmdev_put_ipc_ns(r->ns);
+	shmdev_scope_detach(r);
+	put_user_ns(r->user_ns);
 	kfree_rcu(r, rcu);
 }
 

@@ -2,18 +2,19 @@
 /*
  * shmdev: the region and what each of the module's files offers the others.
  *
- * The files and who calls whom (no call runs back up this list):
- *   main.c    module setup, the misc device              -> ops, proc, reap, limits
- *   ops.c     /dev/shmlist's commands                   -> regfd, reap, region, names, ...
- *   proc.c    /proc/shmdev, the listing                 -> region, mmap, perm, limits
- *   regfd.c   a region fd: STAT, SET, mmap, release     -> ioctl, mmap, region, perm
- *   reap.c    PERSIST names of dead namespaces          -> region, names
- *   mmap.c    map files and their vm_ops                -> region
- *   region.c  a region's life: ids, references, free    -> names, limits
- *   names.c   the name table and namespace scopes       -> perm
- *   perm.c    who may open and control a region         (nothing)
- *   limits.c  limits, usage per uid, module counters    (nothing)
- *   ioctl.c   the command-table dispatcher              (nothing)
+ * The files, and whom each calls (no call runs back up this list):
+ *   main.c    module setup, the misc device     -> ops proc reap mmap names limits
+ *   ops.c     /dev/shmlist's commands           -> regfd reap region mmap names
+ *                                                  perm limits ioctl
+ *   proc.c    /proc/shmdev, the listing         -> region mmap perm limits
+ *   regfd.c   a region fd: STAT, SET, release   -> region mmap perm ioctl
+ *   reap.c    the names of dead namespaces      -> region names
+ *   mmap.c    the private tmpfs, map files      -> region
+ *   region.c  a region's life: ids, references  -> names limits
+ *   names.c   names, namespace scopes           -> perm
+ *   perm.c    who may open and control a region
+ *   limits.c  limits, usage per uid, counters
+ *   ioctl.c   the command-table dispatcher
  */
 #ifndef _SHMDEV_INTERNAL_H
 #define _SHMDEV_INTERNAL_H
@@ -49,8 +50,10 @@ struct shmdev_scope;
  * anything that takes mmap_lock, and none is taken under another except as
  * listed:
  *  - @lock (spinlock): uid, gid and mode, which SET changes;
- *  - names.c's mutex: @linked, @persist_ref, @scope_node, and the name
- *    table's and scopes' membership;
+ *  - names.c's mutex: @linked, @persist_ref, @reap_node, the name table's
+ *    membership;
+ *  - the scope's spinlock (names.c), inside that mutex: @ns, @scope and
+ *    @scope_node, which the reaper clears when the namespace dies;
  *  - limits.c's mutex: @charged and the usage counters; @live is written
  *    under it and read without it (smp_load_acquire()).
  * Everything else is fixed once the region is published.
@@ -58,7 +61,8 @@ struct shmdev_scope;
 struct shmdev_region {
 	struct kref ref;
 	struct rhash_head hnode;	/* in the name table while linked */
-	struct list_head scope_node;	/* in its scope's PERSIST list */
+	struct list_head scope_node;	/* in its scope, while it holds ns */
+	struct list_head reap_node;	/* on the reaper's list */
 	struct rcu_head rcu;
 	spinlock_t lock;		/* uid, gid, mode */
 	bool live;			/* published: openable and counted */
@@ -69,8 +73,10 @@ struct shmdev_region {
 	u64 id;
 	u64 size;			/* page-rounded, fixed */
 	struct file *shmem;		/* the memory, never handed out */
-	struct ipc_namespace *ns;	/* the name's scope, referenced */
-	struct shmdev_scope *scope;	/* ns's entry in names.c */
+	struct ipc_namespace *ns;	/* referenced until detached */
+	struct shmdev_scope *scope;	/* ns's, until detached */
+	struct user_namespace *user_ns;	/* ns's owner, referenced */
+	unsigned int ns_inum;		/* ns's inode number, for listings */
 	kuid_t uid, cuid;
 	kgid_t gid, cgid;
 	umode_t mode;
@@ -80,6 +86,13 @@ struct shmdev_region {
 	atomic_t nmaps;
 	char name[SHMDEV_NAME_SIZE];
 };
+
+/* Published: openable and counted (see shmdev_account_publish()). */
+static inline bool shmdev_region_is_live(const struct shmdev_region *r)
+{
+	/* Pairs with shmdev_account_publish(): a live region is whole. */
+	return smp_load_acquire(&r->live);
+}
 
 /* ioctl.c: a command table and its dispatcher. */
 struct shmdev_newfd {
@@ -147,8 +160,8 @@ int shmdev_perm_set(struct shmdev_region *r, const struct shmdev_set *set,
 int shmdev_names_init(void);
 void shmdev_names_exit(void);
 int shmdev_name_check(const u8 *name, bool allow_empty);
-struct shmdev_scope *shmdev_scope_get(struct ipc_namespace *ns);
-void shmdev_scope_put(struct shmdev_scope *scope);
+int shmdev_scope_attach(struct shmdev_region *r, struct ipc_namespace *ns);
+void shmdev_scope_detach(struct shmdev_region *r);
 struct shmdev_region *shmdev_name_link(struct shmdev_region *r);
 void shmdev_name_drop(struct shmdev_region *r);
 struct shmdev_region *shmdev_name_find(struct ipc_namespace *ns,
@@ -169,7 +182,6 @@ struct shmdev_region *shmdev_region_find(u64 id);
 struct shmdev_region *shmdev_region_next(u64 *id);
 bool shmdev_region_publish(struct shmdev_region *r);
 void shmdev_region_drop_persist(struct shmdev_region *r);
-bool shmdev_region_is_live(const struct shmdev_region *r);
 
 /* mmap.c */
 int shmdev_mnt_init(void);

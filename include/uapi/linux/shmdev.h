@@ -99,14 +99,17 @@
  * Module unload is refused while any region exists: rmmod(8) and
  * delete_module(2) with O_NONBLOCK get EAGAIN (EWOULDBLOCK).
  *
- * A PERSIST name lives no longer than its IPC namespace: once no task is
- * in the namespace and nothing else (an nsfs file or bind mount) holds it,
- * the module unlinks the namespace's PERSIST names within about a second,
- * as a dying namespace removes its System V segments.  A region still
- * held by a fd or mapping (passed out of the namespace, say) lives until
- * those go.  A namespace's regions hold it until then, not longer.  An
- * administrator sees every namespace's regions in /proc/shmdev-all and
- * removes any with SHMDEV_IOC_REMOVE, for what a live namespace keeps.
+ * A PERSIST name lives no longer than its IPC namespace.  Regions hold
+ * their namespace; once nothing else does (no task is in it, no nsfs file
+ * or bind mount names it), the module unlinks the namespace's names,
+ * PERSIST or not, within about a second, as a dying namespace removes
+ * its System V segments, and its regions let go of it, so that it dies:
+ * nobody can enter it again (through an nsfs file handle either, 6.18
+ * on) and find its names gone.  A region still held by a fd or mapping
+ * (passed out of the namespace, say) lives on, nameless, until those go,
+ * listed then in /proc/shmdev-all only.  An administrator sees every
+ * namespace's regions in /proc/shmdev-all and removes any with
+ * SHMDEV_IOC_REMOVE, for what a live namespace keeps.
  *
  * Every mapping of a region is counted, including those fork(2) and
  * remap_file_pages(2) make of an existing one.  The memory cannot be
