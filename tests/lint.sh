@@ -71,6 +71,35 @@ for kdir in "$@"; do
 	fi
 done
 
+# The import maps: no two files of kmod/ or libshmdev/ call each other,
+# directly or around a circle (the kmod objects are the last kernel's).
+for part in kmod "$B/libshmdev"; do
+	objs=("$top/$part"/*.o)
+	[ -f "$top/$part/main.o" ] || [ -f "$top/$part/region.o" ] || {
+		res FAIL "lint/imports-${part##*/}" "no objects in $part: build first"
+		continue
+	}
+	if out=$("$top/tests/imports.sh" shmdev_ "${objs[@]}" 2>&1); then
+		res PASS "lint/imports-${part##*/}" "no circle: $(echo "$out" | tr '\n' ';' | sed 's/;$//')"
+	else
+		echo "$out"
+		res FAIL "lint/imports-${part##*/}" "$(echo "$out" | tail -n 1)"
+	fi
+done
+
+# Files stay small: none of the sources passes 600 lines unless its first
+# lines say why.
+long=$(git ls-files 2>/dev/null | grep -E '^(kmod|libshmdev|tools|mpi|python/src)/.*\.[ch]$' |
+	while read -r f; do
+		[ "$(wc -l < "$f")" -le 600 ] || head -n 15 "$f" | grep -q 'longer than 600 lines' ||
+			echo "$f"
+	done)
+if [ -z "$long" ]; then
+	res PASS lint/file-length "no source file over 600 lines without a reason"
+else
+	res FAIL lint/file-length "over 600 lines: $(echo $long)"
+fi
+
 # One version everywhere.
 hv=$(sed -n 's/^#define SHMDEV_VERSION_STRING[[:space:]]*"\(.*\)"/\1/p' include/uapi/linux/shmdev.h)
 dv=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' dkms.conf)

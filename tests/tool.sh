@@ -183,7 +183,9 @@ expect ops-bad-backend 1 "could not parse backends 'floppy'" -- bench --ops --ba
 expect ops-default-backend 1 "could not parse backends 'default'" -- bench --ops -b default
 expect ops-zero-samples 1 "could not use 0 samples" -- bench --ops --samples 0
 expect ops-many-rounds 1 "could not use 101 rounds" -- bench --ops --rounds 101
-expect ops-extra-arg 1 "unexpected argument 'extra'" -- bench --ops extra
+expect ops-extra-arg 1 "^shmdev: bench --ops: unexpected argument 'extra'" -- bench --ops extra
+expect ops-unknown-option 1 "^shmdev: bench --ops: unknown option '--frob'" -- bench --ops --frob
+expect ops-missing-value 1 "^shmdev: bench --ops: option '--live' needs a value" -- bench --ops --live
 ops=$("$S" bench --ops --live 0,3 --samples 3 --rounds 2 -b posix,sysv,memfd --csv 2>&1)
 rc=$?
 rows=$(echo "$ops" | grep -cE '^(posix|sysv|memfd),[a-z0-9 +]+,[03],[0-9.]+,(ns|x),[0-9.]+$')

@@ -104,6 +104,71 @@ static void op_name(char *buf, size_t len, char kind, unsigned long i)
 	snprintf(buf, len, "shmdev-bench-ops.%d.%c%lu", (int)getpid(), kind, i);
 }
 
+/* The held regions' names: the bench's own pid, also in its children. */
+static pid_t holder;
+
+static void held_name(char *buf, size_t len, unsigned long i)
+{
+	snprintf(buf, len, "shmdev-bench-ops.%d.h%lu", (int)holder, i);
+}
+
+/*
+ * The module's limits count regions per uid (max_uid_regions, 1024 by
+ * default, root included), and the question is what other people's
+ * regions cost a creator.  So as root, the live kernel regions are
+ * PERSIST names made by children under uids of their own, OPS_PER_UID
+ * each, which outlive them; root unlinks them at the end (CAP_IPC_OWNER).
+ */
+#define OPS_PER_UID	500
+#define OPS_FIRST_UID	61000
+
+static int others_hold(enum shmdev_backend b)
+{
+	return b == SHMDEV_BACKEND_KERNEL && geteuid() == 0;
+}
+
+static void __attribute__((noreturn)) other_uid(enum shmdev_backend b,
+						unsigned long from,
+						unsigned long to)
+{
+	uid_t uid = OPS_FIRST_UID + from / OPS_PER_UID;
+	struct shmdev_region *r;
+	char name[64];
+
+	if (setgid(uid) || setuid(uid))
+		_exit(2);
+	for (; from < to; from++) {
+		held_name(name, sizeof(name), from);
+		if (shmdev_region_create(b, name, OPS_REGION,
+					 SHMDEV_REGION_PERSIST | SHMDEV_REGION_EXCL,
+					 0600, &r))
+			_exit(1);
+		shmdev_region_close(r);
+	}
+	_exit(0);
+}
+
+/* @n PERSIST regions of @b made by other uids; -EIO if one failed. */
+static int hold_others(enum shmdev_backend b, unsigned long n)
+{
+	unsigned long from, to;
+	int st;
+	pid_t pid;
+
+	for (from = 0; from < n; from = to) {
+		to = from + OPS_PER_UID < n ? from + OPS_PER_UID : n;
+		pid = fork();
+		if (pid < 0)
+			return -errno;
+		if (pid == 0)
+			other_uid(b, from, to);
+		if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		    WEXITSTATUS(st))
+			return -EIO;
+	}
+	return 0;
+}
+
 /* Undo hold(): close, and unlink what has a name. */
 static void release(enum shmdev_backend b, struct shmdev_region **held,
 		    unsigned long n)
@@ -112,8 +177,8 @@ static void release(enum shmdev_backend b, struct shmdev_region **held,
 	unsigned long i;
 
 	for (i = 0; i < n; i++) {
-		if (has_names(b) && held[i]) {
-			op_name(name, sizeof(name), 'h', i);
+		if (has_names(b) && (held[i] || others_hold(b))) {
+			held_name(name, sizeof(name), i);
 			shmdev_region_unlink(b, name);
 		}
 		shmdev_region_close(held[i]);
@@ -132,8 +197,17 @@ static int hold(enum shmdev_backend b, unsigned long n,
 
 	if (!held)
 		return -ENOMEM;
+	if (others_hold(b)) {
+		ret = hold_others(b, n);
+		if (ret) {
+			release(b, held, n);
+			return ret;
+		}
+		*out = held;
+		return 0;
+	}
 	for (i = 0; i < n; i++) {
-		op_name(name, sizeof(name), 'h', i);
+		held_name(name, sizeof(name), i);
 		ret = shmdev_region_create(b, has_names(b) ? name : NULL,
 					   OPS_REGION, has_names(b) ?
 					   named_flags(b) | SHMDEV_REGION_EXCL : 0,
@@ -454,7 +528,8 @@ int bench_ops(int argc, char *argv[])
 		     1u << SHMDEV_BACKEND_MEMFD;
 	if (!access(SHMDEV_DEVICE_PATH, F_OK))
 		o.backends |= 1u << SHMDEV_BACKEND_KERNEL;
-	while ((c = getopt_long(argc, argv, "b:l:n:r:h", opts_long, NULL)) != -1) {
+	holder = getpid();
+	while ((c = getopt_long(argc, argv, ":b:l:n:r:h", opts_long, NULL)) != -1) {
 		switch (c) {
 		case 'b':
 			if (parse_backends(optarg, &o.backends)) {
@@ -485,14 +560,12 @@ int bench_ops(int argc, char *argv[])
 			help(stdout);
 			return EXIT_SUCCESS;
 		default:
-			help(stderr);
-			return EXIT_FAILURE;
+			return tool_bad_option("bench --ops", c, argv, help);
 		}
 	}
-	if (optind < argc) {
-		fprintf(stderr, "shmdev: unexpected argument '%s'\n", argv[optind]);
-		return EXIT_FAILURE;
-	}
+	if (optind < argc)
+		return tool_arg_error(help, "bench --ops: unexpected argument '%s'",
+				      argv[optind]);
 	ret = raise_nofile(&o);
 	if (ret) {
 		tool_err(ret, "raise RLIMIT_NOFILE for %lu live regions",

@@ -7,9 +7,14 @@
 # (with the others beside it, for comparison), every guest figure labelled
 # as emulated: emulated times compare only with each other.
 #
+# Then "shmdev bench --ops": what create, open, map and unlink cost
+# against the number of live regions, here and (for the kernel backend)
+# in the guest.
+#
 # BENCH_ARGS     extra arguments for both runs (e.g. --sizes 99,999)
 # GUEST_BENCH_ARGS  extra arguments for the guest run
-# Results: build/bench/{native,guest}.{txt,csv,svg}
+# OPS_ARGS       arguments for both --ops runs (e.g. --live 0,3500)
+# Results: build/bench/{native,guest}.{txt,csv,svg}, ops-{native,guest}.txt
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -21,6 +26,9 @@ echo "=== bench on this machine ($(nproc) CPUs)"
 # shellcheck disable=SC2086
 build/shmdev bench --plot "$out/native.svg" --csv-file "$out/native.csv" \
 	$BENCH_ARGS | tee "$out/native.txt"
+echo "=== bench --ops on this machine"
+# shellcheck disable=SC2086
+build/shmdev bench --ops ${OPS_ARGS:-} | tee "$out/ops-native.txt"
 
 if [ -e /dev/shmlist ]; then
 	echo "bench: /dev/shmlist is here; the shmlist path ran natively above"
@@ -42,10 +50,13 @@ set -e
 # stderr is a terminal there: keep the progress line out of the results.
 shmdev bench --label "$label" --setup-bytes 64M --plot /tmp/guest.svg \
 	--csv-file /tmp/guest.csv ${GUEST_BENCH_ARGS:-$BENCH_ARGS} 2>/tmp/err
+shmdev bench --ops ${OPS_ARGS:-} > /tmp/ops.txt 2>>/tmp/err
 echo "=== csv"
 cat /tmp/guest.csv
 echo "=== svg"
 cat /tmp/guest.svg
+echo "=== ops"
+cat /tmp/ops.txt
 echo "=== stderr"
 tr '\r' '\n' < /tmp/err | grep -v '^ *\[' || true
 CMD
@@ -55,6 +66,7 @@ GUEST_KVER=$kver MODTREE=$work/dkms/inst GUEST_CMD=$work/cmd \
 tr -d '\r' < "$work/vm/tests.log" > "$work/log"
 sed -n '1,/^=== csv$/p' "$work/log" | sed '$d' | tee "$out/guest.txt"
 sed -n '/^=== csv$/,/^=== svg$/p' "$work/log" | sed '1d;$d' > "$out/guest.csv"
-sed -n '/^=== svg$/,/^=== stderr$/p' "$work/log" | sed '1d;$d' > "$out/guest.svg"
+sed -n '/^=== svg$/,/^=== ops$/p' "$work/log" | sed '1d;$d' > "$out/guest.svg"
+sed -n '/^=== ops$/,/^=== stderr$/p' "$work/log" | sed '1d;$d' | tee "$out/ops-guest.txt"
 sed -n '/^=== stderr$/,$p' "$work/log" | sed '1d' >&2
 echo "bench: results in $out (native.*, guest.*)"
