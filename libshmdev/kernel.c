@@ -81,7 +81,12 @@ static int kernel_create(struct shmdev_region *r, unsigned int flags,
 	if (ret)
 		return ret;
 	r->fd = (int)c.fd;
-	/* The region is made: a failed STAT only leaves the size asked. */
+	/* A new region has the size asked, page-rounded: no STAT needed. */
+	if (c.out_flags & SHMDEV_CREATED) {
+		r->size = shmdev__round_up(r->size, (size_t)getpagesize());
+		return 0;
+	}
+	/* An existing one has its own; a failed STAT leaves the size asked. */
 	kernel_size(r);
 	return 0;
 }

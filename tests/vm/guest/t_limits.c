@@ -80,6 +80,53 @@ static void regions(void)
 	set_param("max_regions", 4096);
 }
 
+/* A create by uid 1001 in a child: its result. */
+static int create_as_user(unsigned long long size)
+{
+	int st = 0, fd;
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		if (setgid(1001) || setuid(1001))
+			_exit(100);
+		fd = kt_create(dev, NULL, size, 0, 0600);
+		_exit(fd >= 0 ? 0 : -fd);
+	}
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -EIO;
+	return -WEXITSTATUS(st);
+}
+
+/*
+ * The reserve for root survives the smallest limits: with room for one
+ * more region, or one more page, only root gets it (the unprivileged
+ * share is none then, never "no limit").
+ */
+static void tiny_limits(void)
+{
+	struct shmdev_info info = kt_info(dev);
+	int fd;
+
+	set_param("max_regions", info.cur_regions + 1);
+	kt_eq(create_as_user(4096), -ENOSPC);
+	fd = kt_create(dev, NULL, 4096, 0, 0600);
+	kt_true(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	set_param("max_regions", 1);
+	if (!info.cur_regions)
+		kt_eq(create_as_user(4096), -ENOSPC);
+	set_param("max_regions", 4096);
+
+	set_param("max_total_bytes", info.cur_bytes + 4096);
+	kt_eq(create_as_user(4096), -ENOSPC);
+	fd = kt_create(dev, NULL, 4096, 0, 0600);
+	kt_true(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	set_param("max_total_bytes", 0);
+}
+
 static void total_bytes(void)
 {
 	struct shmdev_info info = kt_info(dev);
@@ -203,6 +250,7 @@ int main(void)
 	set_param("max_uid_bytes", 0);
 	region_bytes();
 	regions();
+	tiny_limits();
 	total_bytes();
 	uid_bytes();
 	uid_regions();

@@ -97,6 +97,15 @@ static void bob_cannot_control(void)
 	close(fd);
 	kt_eq(kt_unlink(dev, "a666"), -EPERM);
 	kt_eq(kt_unlink(dev, "a600"), -EPERM);
+	/*
+	 * CREATE of a name bob may not open: the permission is checked
+	 * before the size (as shmget does), so bob learns nothing of it.
+	 */
+	kt_eq(kt_create(dev, "a600", 1 << 20, 0, 0600), -EACCES);
+	kt_eq(kt_create(dev, "a600", 4096, 0, 0600), -EACCES);
+	kt_eq(kt_create(dev, "a600", 1 << 20, SHMDEV_CREATE_EXCL, 0600),
+	      -EEXIST);
+	kt_eq(kt_create(dev, "a666", 1 << 20, 0, 0600), -EINVAL);
 	/* The name of a region bob cannot read is hidden from the listing. */
 	kt_eq(kt_listed("a600"), 0);
 	kt_eq(kt_listed("a640"), 1);
