@@ -56,6 +56,15 @@ static DEFINE_MUTEX(shmdev_names_lock);
 static struct rhashtable shmdev_names;
 /* ns inode number -> struct shmdev_scope, while regions hold the ns. */
 static DEFINE_XARRAY(shmdev_scopes);
+/*
+ * The initial namespace never dies and holds most regions: its scope is
+ * static, outside the xarray, and never freed, so that creating and
+ * freeing regions there allocates nothing for it.
+ */
+static struct shmdev_scope shmdev_init_scope = {
+	.lock		= __SPIN_LOCK_UNLOCKED(shmdev_init_scope.lock),
+	.regions	= LIST_HEAD_INIT(shmdev_init_scope.regions),
+};
 
 struct shmdev_name_key {
 	const struct ipc_namespace *ns;
@@ -149,6 +158,14 @@ int shmdev_scope_attach(struct shmdev_region *r, struct ipc_namespace *ns)
 	struct shmdev_scope *s, *new;
 	int ret = 0;
 
+	if (shmdev_ipc_ns_is_init(ns)) {
+		s = &shmdev_init_scope;
+		spin_lock(&s->lock);
+		s->ns = ns;
+		shmdev_scope_join(s, r);
+		spin_unlock(&s->lock);
+		return 0;
+	}
 	rcu_read_lock();
 	s = xa_load(&shmdev_scopes, key);
 	if (s) {
@@ -207,7 +224,7 @@ static struct ipc_namespace *shmdev_scope_leave(struct shmdev_scope *s,
 	r->scope = NULL;
 	/* RCU readers of the name table compare r->ns; NULL matches none. */
 	WRITE_ONCE(r->ns, NULL);
-	if (!--s->nregions) {
+	if (!--s->nregions && s != &shmdev_init_scope) {
 		s->dead = true;
 		xa_erase(&shmdev_scopes, s->ns->ns.inum);
 		kfree_rcu(s, rcu);
