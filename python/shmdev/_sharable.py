@@ -227,6 +227,8 @@ class ShareableList(_View):
             raise
 
     def __reduce__(self):
+        if self.shm.name is None:
+            raise TypeError("shmdev: a list without a name (memfd) travels only by fork")
         return functools.partial(self.__class__, name=self.shm.name,
                                  backend=self.shm.backend), ()
 
