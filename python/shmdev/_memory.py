@@ -95,6 +95,10 @@ class SharedMemory:
             if "\0" in name:
                 raise ValueError("embedded null character")
             name = "/" + name if self._prepend_leading_slash else name
+            if not name.lstrip("/"):
+                # CPython's error: shm_open() skips the leading slashes
+                # and refuses the empty name that remains.
+                raise OSError(errno.EINVAL, os.strerror(errno.EINVAL), name)
             if self._flags & os.O_CREAT and size:
                 self._create(name, size)
             else:
