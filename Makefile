@@ -149,6 +149,12 @@ $(B)/tests/unit/%: tests/unit/%.c $(B)/$(SONAME) tests/unit/*.h
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< -L$(B) -lshmdev \
 		-Wl,-rpath,$(CURDIR)/$(B) -lcmocka
 
+# Tests of internals (test_i_*) link the static library, whose hidden
+# symbols (test hooks) they reach.
+$(B)/tests/unit/test_i_%: tests/unit/test_i_%.c $(B)/libshmdev.a tests/unit/*.h libshmdev/*.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -o $@ $< $(B)/libshmdev.a -lcmocka
+
 # The same tests with the library compiled in, under ASan and UBSan.
 $(B)/tests/unit-san/%: tests/unit/%.c $(LIB_SRCS) tests/unit/*.h libshmdev/*.h
 	@mkdir -p $(@D)

@@ -15,21 +15,17 @@
 
 #include "internal.h"
 
-/* FNV-1a of the name: the System V key of a named segment. */
-key_t sysv_key(const char *name)
+/*
+ * A posix name is CPython's: the block NAME is /dev/shm/NAME, shm_open()ed
+ * as "/NAME", so that a block either side makes, the other opens.  Names
+ * "." and ".." would be /dev/shm itself and its parent: refused.
+ */
+int posix_name(char *buf, size_t len, const char *name)
 {
-	uint32_t h = 2166136261u;
-
-	for (; *name; name++)
-		h = (h ^ (unsigned char)*name) * 16777619u;
-	if (h == (uint32_t)IPC_PRIVATE)
-		h = 1;
-	return (key_t)h;
-}
-
-void posix_name(char *buf, size_t len, const char *name)
-{
-	snprintf(buf, len, "/shmdev.%s", name);
+	if (!strcmp(name, ".") || !strcmp(name, ".."))
+		return -EINVAL;
+	snprintf(buf, len, "/%s", name);
+	return 0;
 }
 
 /* Whether the hugetlb pool has @size bytes of free 2 MiB pages. */
@@ -163,13 +159,17 @@ int posix_create(struct shmdev_region *r, unsigned int flags,
 	int tries = 0;
 
 	if (r->name[0]) {
-		posix_name(path, sizeof(path), r->name);
+		int ret = posix_name(path, sizeof(path), r->name);
+
+		if (ret)
+			return ret;
 		r->fd = shm_open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC,
 				 mode);
 		if (r->fd < 0 && errno == EEXIST && !(flags & SHMDEV_REGION_EXCL)) {
 			/* Existing: opened, as by the kernel backend. */
 			size_t want = r->size;
-			int ret = posix_open(r);
+
+			ret = posix_open(r);
 
 			if (!ret && r->size < want)
 				ret = -EINVAL;
@@ -181,7 +181,11 @@ int posix_create(struct shmdev_region *r, unsigned int flags,
 		if (fchmod(r->fd, mode) < 0)	/* not masked by umask */
 			return -errno;
 	} else {
-		/* Unnamed: a private name unlinked at once, like memfd. */
+		/*
+		 * Unnamed: a private name unlinked at once, like memfd.  The
+		 * prefix keeps it apart from the names users choose (whoever
+		 * picks shmdev.anon.* names is on his own).
+		 */
 		do {
 			struct timespec ts;
 
@@ -210,8 +214,10 @@ int posix_open(struct shmdev_region *r)
 {
 	char path[SHMDEV_NAME_SIZE + 16];
 	struct stat st;
+	int ret = posix_name(path, sizeof(path), r->name);
 
-	posix_name(path, sizeof(path), r->name);
+	if (ret)
+		return ret;
 	r->fd = shm_open(path, (r->writable ? O_RDWR : O_RDONLY) | O_CLOEXEC, 0);
 	if (r->fd < 0)
 		return -errno;
@@ -219,47 +225,4 @@ int posix_open(struct shmdev_region *r)
 		return -errno;
 	r->size = (size_t)st.st_size;
 	return 0;
-}
-
-/* The segment's real size: the kernel's, or the existing segment's. */
-static int sysv_size(struct shmdev_region *r)
-{
-	struct shmid_ds ds;
-
-	if (shmctl(r->shmid, IPC_STAT, &ds) < 0)
-		return -errno;
-	r->size = ds.shm_segsz;
-	return 0;
-}
-
-int sysv_create(struct shmdev_region *r, unsigned int flags,
-		       unsigned int mode)
-{
-	key_t key = r->name[0] ? sysv_key(r->name) : IPC_PRIVATE;
-	int shmflg = IPC_CREAT | IPC_EXCL | (int)mode;
-
-	if (hugetlb_available(round_up(r->size, HUGE_2M))) {
-		r->shmid = shmget(key, round_up(r->size, HUGE_2M),
-				  shmflg | SHM_HUGETLB);
-		if (r->shmid >= 0)
-			r->hugetlb = 1;
-	}
-	if (r->shmid < 0)
-		r->shmid = shmget(key, r->size, shmflg);
-	if (r->shmid < 0 && errno == EEXIST && key != IPC_PRIVATE &&
-	    !(flags & SHMDEV_REGION_EXCL))
-		r->shmid = shmget(key, r->size, 0);	/* EINVAL if smaller */
-	else if (r->shmid >= 0)
-		r->created = key != IPC_PRIVATE;
-	if (r->shmid < 0)
-		return -errno;
-	return sysv_size(r);
-}
-
-int sysv_open(struct shmdev_region *r)
-{
-	r->shmid = shmget(sysv_key(r->name), 0, 0);
-	if (r->shmid < 0)
-		return -errno;
-	return sysv_size(r);
 }

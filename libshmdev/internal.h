@@ -30,8 +30,7 @@ struct shmdev_region *region_new(enum shmdev_backend b, const char *name,
 void region_free(struct shmdev_region *r);
 
 /* backends.c: each returns 0 or a negative errno, @r filled in. */
-key_t sysv_key(const char *name);
-void posix_name(char *buf, size_t len, const char *name);
+int posix_name(char *buf, size_t len, const char *name);
 int hugetlb_available(size_t size);
 size_t round_up(size_t v, size_t to);
 int kernel_dev(void);
@@ -43,9 +42,14 @@ int memfd_create_region(struct shmdev_region *r, unsigned int flags);
 int posix_create(struct shmdev_region *r, unsigned int flags,
 		 unsigned int mode);
 int posix_open(struct shmdev_region *r);
+
+/* sysv.c */
 int sysv_create(struct shmdev_region *r, unsigned int flags,
 		unsigned int mode);
 int sysv_open(struct shmdev_region *r);
+int sysv_unlink(const char *name);
+/* The key a sysv name is first looked for at: swapped by unit tests. */
+extern key_t (*shmdev__sysv_key)(const char *name);
 
 /* huge.c: huge-page bytes and kernel page size of the mappings that
  * overlap [addr, addr + size), from /proc/self/smaps. */

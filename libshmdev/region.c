@@ -369,7 +369,7 @@ int shmdev_region_unlink(enum shmdev_backend backend, const char *name)
 	char path[SHMDEV_NAME_SIZE + 16];
 	struct shmdev_unlink u;
 	enum shmdev_backend b;
-	int ret, dev, id;
+	int ret, dev;
 
 	ret = shmdev_backend_resolve(backend, &b);
 	if (ret)
@@ -390,13 +390,12 @@ int shmdev_region_unlink(enum shmdev_backend backend, const char *name)
 		close(dev);
 		return ret;
 	case SHMDEV_BACKEND_POSIX:
-		posix_name(path, sizeof(path), name);
+		ret = posix_name(path, sizeof(path), name);
+		if (ret)
+			return ret;
 		return shm_unlink(path) < 0 ? -errno : 0;
 	case SHMDEV_BACKEND_SYSV:
-		id = shmget(sysv_key(name), 0, 0);
-		if (id < 0)
-			return -errno;
-		return shmctl(id, IPC_RMID, NULL) < 0 ? -errno : 0;
+		return sysv_unlink(name);
 	case SHMDEV_BACKEND_MEMFD:
 		return -EOPNOTSUPP;
 	default:

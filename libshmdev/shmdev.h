@@ -65,9 +65,20 @@ SHMDEV_EXPORT int shmdev_kernel_get_info(int devfd, struct shmdev_info *info);
  *   posix             yes    unnamed only          required with a name
  *                                                           yes
  *
- * Names are 1..255 printable ASCII bytes without '/'.  A sysv name maps to
- * a key by a 32-bit hash (two names may collide); a posix name to
- * /dev/shm/shmdev.NAME.
+ * Names are 1 to 255 (SHMDEV_NAME_MAX) printable ASCII bytes without '/',
+ * on every backend with names; anything else, the empty name included,
+ * gives -EINVAL.  Per backend:
+ *   kernel  the module's own namespace (per IPC namespace).
+ *   posix   NAME is the file /dev/shm/NAME, shm_open("/NAME") as CPython's
+ *           multiprocessing.shared_memory names its blocks, so either
+ *           opens what the other made.  "." and ".." are refused (-EINVAL).
+ *   sysv    NAME maps to one of 8 keys (a 32-bit hash, then the next
+ *           keys); the segment keeps NAME in a tag past its last byte,
+ *           checked on every open and unlink, so two names never reach
+ *           each other's memory and a name never created gives -ENOENT.
+ *           Checking needs read permission: a segment at one of the
+ *           name's keys that the caller cannot read gives -EACCES; all 8
+ *           keys held by other segments gives -ENOSPC at create.
  */
 enum shmdev_backend {
 	SHMDEV_BACKEND_DEFAULT = 0,	/* see shmdev_backend_resolve() */
@@ -135,7 +146,8 @@ SHMDEV_EXPORT int shmdev_backend_resolve(enum shmdev_backend b,
  * at least @size).  Returns 0 and *@out, or -EINVAL (bad argument or name,
  * PERSIST without a name, existing region too small), -EOPNOTSUPP (see
  * the table above), -EEXIST, -EACCES, -ENOMEM (POPULATE could not
- * allocate), -ENOENT (kernel backend: module not loaded), or another
+ * allocate), -ENOENT (kernel backend: module not loaded), -ENOSPC (sysv:
+ * every key of the name taken, see above), or another
  * negative errno of the backend.  Nothing is left behind on failure.
  * A sysv region without a name is mapped at once (it is freed with its
  * last attach).

@@ -100,7 +100,8 @@ static int make_node_list(struct shmdev_mpi_list *l, enum shmdev_backend b,
 		flags |= SHMDEV_REGION_PERSIST;	/* removed below, at once */
 	if (l->node_rank == 0) {
 		clock_gettime(CLOCK_REALTIME, &ts);
-		snprintf(name, sizeof(name), "mpi.%d.%lx.%lx", (int)getpid(),
+		/* posix names are /dev/shm/NAME: the prefix says whose. */
+		snprintf(name, sizeof(name), "shmdev.mpi.%d.%lx.%lx", (int)getpid(),
 			 (unsigned long)ts.tv_sec, (unsigned long)ts.tv_nsec);
 		err = shmdev_list_create(b, name, type,
 					 l->node_len ? l->node_len : 1, 0,

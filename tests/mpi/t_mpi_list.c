@@ -75,7 +75,7 @@ static int names_left(void)
 	f = fopen("/proc/shmdev", "re");
 	if (f) {
 		while (fgets(line, sizeof(line), f))
-			n += strstr(line, " mpi.") != NULL;
+			n += strstr(line, " shmdev.mpi.") != NULL;
 		fclose(f);
 	}
 	return n;

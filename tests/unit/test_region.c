@@ -268,6 +268,7 @@ static void test_open_unlink_errors(void **state)
 		assert_null(r);
 		assert_int_equal(shmdev_region_unlink(b, NULL), -EINVAL);
 		assert_int_equal(shmdev_region_unlink(b, "a/b"), -EINVAL);
+		assert_int_equal(shmdev_region_unlink(b, ""), -EINVAL);
 		assert_int_equal(shmdev_region_unlink(b, "shmdevtest-none"), want);
 	}
 	assert_int_equal(shmdev_region_map(NULL, NULL), -EINVAL);
@@ -278,6 +279,107 @@ static void test_open_unlink_errors(void **state)
 	assert_int_equal(shmdev_region_size(NULL), 0);
 	assert_int_equal(shmdev_region_backend(NULL), SHMDEV_BACKEND_DEFAULT);
 	shmdev_region_close(NULL);
+}
+
+/* The longest name works on every backend with names; one more does not. */
+static void test_name_limits(void **state)
+{
+	char name[SHMDEV_NAME_SIZE + 1];
+	struct shmdev_region *r;
+	int i;
+
+	(void)state;
+	for (i = 0; i < nbackends; i++) {
+		enum shmdev_backend b = backends[i];
+
+		if (!named_ok(b))
+			continue;
+		memset(name, 'L', SHMDEV_NAME_MAX);
+		snprintf(name, 16, "t%d-%d", getpid(), i);
+		name[strlen(name)] = 'L';
+		name[SHMDEV_NAME_MAX] = 0;
+		assert_int_equal(shmdev_region_create(b, name, 4096,
+						      named_flags(b) |
+						      SHMDEV_REGION_EXCL,
+						      0600, &r), 0);
+		shmdev_region_close(r);
+		assert_int_equal(shmdev_region_open(b, name, 0, &r), 0);
+		shmdev_region_close(r);
+		assert_int_equal(shmdev_region_unlink(b, name), 0);
+		name[SHMDEV_NAME_MAX] = 'L';
+		name[SHMDEV_NAME_MAX + 1] = 0;
+		assert_int_equal(shmdev_region_create(b, name, 4096,
+						      named_flags(b), 0600, &r),
+				 -EINVAL);
+		assert_int_equal(shmdev_region_open(b, name, 0, &r), -EINVAL);
+		assert_int_equal(shmdev_region_unlink(b, name), -EINVAL);
+	}
+}
+
+/*
+ * A posix block named N is CPython's /dev/shm/N (shm_open("/N")), both
+ * ways; "." and ".." would name the directory and are refused.
+ */
+static void test_posix_names(void **state)
+{
+	static const char *const dots[] = { ".", ".." };
+	struct shmdev_region *r = (void *)1;
+	char name[64], path[80];
+	unsigned char *p, *q;
+	struct stat st;
+	unsigned int k;
+	int fd, i;
+
+	(void)state;
+	for (i = 0; i < nbackends && backends[i] != SHMDEV_BACKEND_POSIX; i++)
+		;
+	if (i == nbackends)
+		skip();	/* posix is not among SHMDEV_TEST_BACKENDS */
+	unique_name(name, sizeof(name));
+	snprintf(path, sizeof(path), "/dev/shm/%s", name);
+	assert_int_equal(shmdev_region_create(SHMDEV_BACKEND_POSIX, name, 4096,
+					      SHMDEV_REGION_PERSIST, 0600, &r),
+			 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_size, 4096);
+	assert_int_equal(shmdev_region_map(r, (void **)&p), 0);
+	p[0] = 'c';
+	fd = shm_open(path + 8, O_RDWR, 0);
+	assert_true(fd >= 0);
+	q = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	assert_true(q != MAP_FAILED);
+	assert_int_equal(q[0], 'c');
+	munmap(q, 4096);
+	close(fd);
+	shmdev_region_close(r);
+	assert_int_equal(shmdev_region_unlink(SHMDEV_BACKEND_POSIX, name), 0);
+	assert_int_equal(access(path, F_OK), -1);
+
+	/* Made the way CPython makes it, opened by name. */
+	fd = shm_open(path + 8, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 8192), 0);
+	assert_int_equal(pwrite(fd, "p", 1, 100), 1);
+	close(fd);
+	assert_int_equal(shmdev_region_open(SHMDEV_BACKEND_POSIX, name, 0, &r), 0);
+	assert_int_equal(shmdev_region_size(r), 8192);
+	assert_int_equal(shmdev_region_map(r, (void **)&p), 0);
+	assert_int_equal(p[100], 'p');
+	shmdev_region_close(r);
+	assert_int_equal(shmdev_region_unlink(SHMDEV_BACKEND_POSIX, name), 0);
+	assert_int_equal(shmdev_region_unlink(SHMDEV_BACKEND_POSIX, name),
+			 -ENOENT);
+
+	for (k = 0; k < sizeof(dots) / sizeof(dots[0]); k++) {
+		assert_int_equal(shmdev_region_create(SHMDEV_BACKEND_POSIX, dots[k],
+						      4096, SHMDEV_REGION_PERSIST,
+						      0600, &r), -EINVAL);
+		assert_null(r);
+		assert_int_equal(shmdev_region_open(SHMDEV_BACKEND_POSIX, dots[k],
+						    0, &r), -EINVAL);
+		assert_int_equal(shmdev_region_unlink(SHMDEV_BACKEND_POSIX,
+						      dots[k]), -EINVAL);
+	}
 }
 
 static void test_populate(void **state)
@@ -434,6 +536,8 @@ int main(void)
 		cmocka_unit_test(test_create_errors),
 		cmocka_unit_test(test_named_lifecycle),
 		cmocka_unit_test(test_open_unlink_errors),
+		cmocka_unit_test(test_name_limits),
+		cmocka_unit_test(test_posix_names),
 		cmocka_unit_test(test_populate),
 		cmocka_unit_test(test_huge_bytes),
 		cmocka_unit_test(test_send_recv),
