@@ -241,6 +241,8 @@ class SharedMemory:
         the name goes at once, the memory with its last user."""
         if self._name is None:
             return
+        if "\0" in self._name:
+            raise ValueError("embedded null character")
         rname = self._region_name()
         ret = _lib.region_unlink(_lib.BACKENDS[self._backend], rname.encode())
         if (ret == -errno.ENOENT and self._backend == "kernel" and
