@@ -78,6 +78,10 @@ class SharedMemory:
             raise ValueError("'name' can only be None if create=True")
         self._track = track
         self._backend = _lib.backend(backend)
+        # A name that only a CPython process made lives in /dev/shm: where
+        # the kernel is the default, not chosen, an attach looks there too.
+        fallback = (self._backend == "kernel" and backend in (None, "default")
+                    and os.environ.get("SHMDEV_BACKEND", "default") == "default")
         self._views = weakref.WeakSet()
         if name is None and self._backend == "memfd":
             self._create(None, size)
@@ -102,7 +106,7 @@ class SharedMemory:
             if self._flags & os.O_CREAT and size:
                 self._create(name, size)
             else:
-                self._open(name)
+                self._open(name, fallback)
         self._map()
 
     def _region_name(self):
@@ -129,10 +133,18 @@ class SharedMemory:
                 self.unlink()
                 raise
 
-    def _open(self, name):
+    def _open(self, name, fallback=False):
+        raw = name.lstrip("/").encode()
         r = ctypes.c_void_p()
-        ret = _lib.region_open(_lib.BACKENDS[self._backend],
-                               name.lstrip("/").encode(), 0, ctypes.byref(r))
+        ret = _lib.region_open(_lib.BACKENDS[self._backend], raw, 0,
+                               ctypes.byref(r))
+        if ret == -errno.ENOENT and fallback:
+            ret = _lib.region_open(_lib.BACKENDS["posix"], raw, 0,
+                                   ctypes.byref(r))
+            if ret >= 0:
+                self._backend = "posix"
+            else:
+                ret = -errno.ENOENT
         _lib.check(ret, "open shared memory", name)
         self._region, self._name = r, name
 
