@@ -52,7 +52,7 @@ static int list_layout(ListView *self, Py_ssize_t size)
  * us before it unmaps. */
 static PyObject *list_bind(ListView *self, PyObject *shm)
 {
-	PyObject *addr, *size, *ret;
+	PyObject *addr, *size, *views, *ref;
 	Py_ssize_t sz;
 	void *p;
 
@@ -63,7 +63,7 @@ static PyObject *list_bind(ListView *self, PyObject *shm)
 	Py_DECREF(addr);
 	if (!p && PyErr_Occurred())
 		return NULL;
-	size = PyObject_GetAttrString(shm, "size");
+	size = PyObject_GetAttrString(shm, "_size");
 	if (!size)
 		return NULL;
 	sz = PyLong_AsSsize_t(size);
@@ -82,12 +82,20 @@ static PyObject *list_bind(ListView *self, PyObject *shm)
 		Py_DECREF(name);
 		return NULL;
 	}
-	ret = PyObject_CallMethod(shm, "_add_view", "O", (PyObject *)self);
-	if (!ret) {
+	/* shm._add_view(self), without the call: a weak reference in the
+	 * list shm._views. */
+	views = PyObject_GetAttrString(shm, "_views");
+	ref = views ? PyWeakref_NewRef((PyObject *)self, NULL) : NULL;
+	if (!ref || !PyList_Check(views) || PyList_Append(views, ref)) {
+		if (ref && !PyList_Check(views))
+			PyErr_SetString(PyExc_TypeError, "shmdev: _views is not a list");
+		Py_XDECREF(ref);
+		Py_XDECREF(views);
 		self->base = NULL;
 		return NULL;
 	}
-	Py_DECREF(ret);
+	Py_DECREF(ref);
+	Py_DECREF(views);
 	Py_RETURN_NONE;
 }
 
