@@ -67,7 +67,6 @@ class SharedMemory:
     _prepend_leading_slash = True
     _track = True
     _created = False
-    _kept = None
     _ident = None
     _fd = -1
     _generation = None
@@ -113,8 +112,8 @@ class SharedMemory:
                 raise OSError(errno.EINVAL, os.strerror(errno.EINVAL), name)
             if self._flags & os.O_CREAT and size:
                 self._create(name, size)
-            else:
-                self._open(name, fallback)
+            elif self._open(name, fallback):
+                return          # a kept mapping, reused
         self._map()
 
     def _region_name(self):
@@ -142,15 +141,17 @@ class SharedMemory:
                 raise
 
     def _open(self, name, fallback=False):
-        raw = name.lstrip("/").encode()
+        """Open @name; True if that reused a kept mapping, which needs no
+        _map()."""
+        bare = name.lstrip("/")
         if self._backend == "posix":
             # Still mapped from an earlier attach, if the same file; and
             # kept mapped at close() (shmdev._attached).
-            self._keep_as = raw.decode()
-            self._kept = _attached.take(_lib, self._keep_as)
-            if self._kept is not None:
-                self._region, self._name = self._kept[_attached.REGION], name
-                return
+            self._keep_as = bare
+            kept = _attached.take(_lib, bare)
+            if kept is not None:
+                return self._reuse(name, kept)
+        raw = bare.encode()
         r = ctypes.c_void_p()
         ret = _lib.region_open(_lib.BACKENDS[self._backend], raw, 0,
                                ctypes.byref(r))
@@ -159,25 +160,30 @@ class SharedMemory:
                                    ctypes.byref(r))
             if ret >= 0:
                 self._backend = "posix"
-                self._keep_as = raw.decode()
+                self._keep_as = bare
             else:
                 ret = -errno.ENOENT
         _lib.check(ret, "open shared memory", name)
         self._region, self._name = r, name
+        return False
+
+    def _reuse(self, name, kept):
+        self._region, fd, self._mmap, self._addr, self._size, self._ident = kept
+        self._fd, self._name = fd, name
+        try:
+            _tracker.hold(fd, name)
+        except BaseException:
+            self._generation = None     # not kept again: it is going
+            self.close()
+            raise
+        self._buf = memoryview(self._mmap)
+        return True
 
     def _map(self):
-        kept = self._kept
-        if kept is not None:
-            self._kept = None
-            fd = self._fd = kept[_attached.FD]
-        else:
-            fd = _lib.region_fd(self._region) if self._region else -1
-            self._fd = fd
+        fd = _lib.region_fd(self._region) if self._region else -1
+        self._fd = fd
         try:
-            if kept is not None:
-                _, _, self._mmap, self._addr, self._size, self._ident = kept
-                buf = memoryview(self._mmap)
-            elif fd >= 0:
+            if fd >= 0:
                 # A mmap, as CPython's: it counts the views of buf (slices,
                 # numpy arrays), and close() refuses while one exists.
                 self._size = _lib.region_size(self._region)
