@@ -35,7 +35,8 @@ _generation = 0
 REGION, FD, MMAP, ADDR, SIZE, IDENT = range(6)
 
 
-SHM_DIR = "/dev/shm/"
+SHM_DIR = "/dev/shm"
+_dir_fd = None          # SHM_DIR, opened once: a lookup of one component
 
 
 def identity(fd_or_path):
@@ -52,11 +53,14 @@ def _drop(lib, kept):
 def take(lib, name):
     """The kept block of @name if the name still names its file, else
     None (and a kept block of another file is dropped)."""
+    global _dir_fd
     kept = _kept.pop(name, None)
     if kept is None:
         return None
     try:
-        st = os.stat(SHM_DIR + name)
+        if _dir_fd is None:
+            _dir_fd = os.open(SHM_DIR, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        st = os.stat(name, dir_fd=_dir_fd)
         same = (st.st_dev, st.st_ino, st.st_ctime_ns, st.st_size) == kept[IDENT]
     except OSError:
         same = False
