@@ -7,10 +7,12 @@ faults (~55 us each time on a virtual machine), which is what made the
 A kept block is reused only if its name still names the very same file:
 the device, inode, ctime and size of /dev/shm/NAME now (libshmdev's
 posix block NAME is shm_open("/NAME"), that file on Linux) equal those
-of the kept one's descriptor.  The kept mapping holds
-the old file alive, so a block made again under the name has another
-inode (tmpfs never gives a live inode's number to a new file), and a
-new file gets a new ctime besides.
+of the kept one's descriptor.  The kept mapping holds the old file
+alive, so a block made again under the name has another inode (tmpfs
+numbers inodes from a counter, 64-bit on 64-bit kernels by default, and
+does not hand a live one out again), and its ctime is that of its own
+creation besides.  A block changed in place (chmod, ftruncate) merely
+misses: it is mapped afresh.
 
 Only a block opened in this process since its last fork() is kept: its
 descriptor shares its flock with nobody, so that releasing the lock when
