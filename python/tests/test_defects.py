@@ -91,6 +91,24 @@ class Names(unittest.TestCase):
                         "a\x7f"):
                 self._refused(bad, backend)
 
+    def test_unlink_with_embedded_null(self):
+        # CPython 3.13: ValueError, and the block is left alone (ctypes
+        # would have passed the name cut at the NUL).
+        for backend in NAMED:
+            with self.subTest(backend=backend):
+                shm = SharedMemory("shmdev_null_%d" % os.getpid(),
+                                   create=True, size=8, backend=backend)
+                name = shm._name
+                try:
+                    shm._name = name + "\0a"
+                    with self.assertRaises(ValueError):
+                        shm.unlink()
+                finally:
+                    shm._name = name
+                SharedMemory(shm.name, backend=backend).close()   # still there
+                shm.close()
+                shm.unlink()
+
     def test_non_ascii_refused(self):
         for backend in NAMED:
             with self.subTest(backend=backend):
