@@ -7,7 +7,7 @@
 #
 # Three times: from the source tree with the C extension and without it
 # (SHMDEV_NO_SPEEDUPS=1), and installed with pip into a venv.  Then
-# CPython 3.12's and 3.13's own shared_memory tests on shmdev
+# CPython 3.11's, 3.12's and 3.13's own shared_memory tests on shmdev
 # (cpython-shm.py), where pyenv has those CPythons.
 #
 # usage: python.sh RESULTS
@@ -70,7 +70,7 @@ run python-pure "$py" "${src[@]}" SHMDEV_NO_SPEEDUPS=1
 # classes in place (tests/cpython-shm.py), under each pyenv CPython that
 # ships them; pure Python there, as the C extension is built for $py.
 pyroot=$(pyenv root 2> /dev/null) || pyroot=${PYENV_ROOT:-$HOME/.pyenv}
-for v in 3.12 3.13; do
+for v in 3.11 3.12 3.13; do
 	cpy=$(ls -d "$pyroot"/versions/$v.*/bin/python$v 2> /dev/null | sort -V | tail -n 1)
 	if [ -z "$cpy" ] || ! "$cpy" -c 'import test._test_multiprocessing' 2> /dev/null; then
 		printf 'SKIP\tcpython-%s/_TestSharedMemory\tno CPython %s with Lib/test under %s\n' \
