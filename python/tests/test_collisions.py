@@ -11,7 +11,6 @@ import struct
 import unittest
 
 import common
-from common import NAMED
 from shmdev import SharedMemory
 
 SYSV_PAIR = ("pc2_282fc", "pc2_6c280")

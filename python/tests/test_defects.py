@@ -11,7 +11,6 @@ import pickle
 import unittest
 from unittest import mock
 
-import common
 from common import NAMED
 from shmdev import SharedMemory, ShareableList, SharedMemoryManager
 
