@@ -171,7 +171,14 @@ class SharedMemory:
         self._region, fd, self._mmap, self._addr, self._size, self._ident = kept
         self._fd, self._name = fd, name
         try:
-            _tracker.hold(fd, name)
+            # _tracker.hold(), inline: this is the study's per-task path.
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._generation = None     # not kept again: it is going
+            self.close()
+            raise FileNotFoundError(errno.ENOENT,
+                                    "shmdev: the block is being removed",
+                                    name) from None
         except BaseException:
             self._generation = None     # not kept again: it is going
             self.close()
@@ -283,7 +290,8 @@ class SharedMemory:
                 return
             self._mmap.close()
             self._mmap = None
-        self._unbind_views()
+        if self._views:
+            self._unbind_views()
         if self._keeper is not None:
             # sysv: detached when the last view of the buffer goes.
             self._keeper = None

@@ -93,6 +93,25 @@ class Attached(unittest.TestCase):
         finally:
             os.close(fd)
 
+    def test_kept_block_being_removed(self):
+        # The tracker holds the lock alone while it removes a block: an
+        # attach that would reuse the kept mapping gives FileNotFoundError,
+        # as a fresh one does, and keeps nothing.
+        self.made.close()
+        self._attach().close()
+        self.assertIn(self.name, _attached._kept)
+        fd = os.open("/dev/shm/" + self.name, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with self.assertRaises(FileNotFoundError):
+                self._attach()
+            self.assertNotIn(self.name, _attached._kept)
+            with self.assertRaises(FileNotFoundError):
+                self._attach()
+        finally:
+            os.close(fd)
+        self._attach().close()                  # lock gone: attaches
+
     def test_unlink_drops_it(self):
         a = self._attach()
         a.close()
