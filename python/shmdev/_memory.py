@@ -198,21 +198,22 @@ class SharedMemory:
                 probe = ctypes.c_char.from_buffer(self._mmap)
                 self._addr = ctypes.addressof(probe)
                 del probe
-                buf = memoryview(self._mmap)
+                self._buf = memoryview(self._mmap)
             else:
-                buf = self._map_sysv()
+                self._buf = self._map_sysv()
             if self._backend == "posix":
                 # The tracker takes the block away only when it can lock
                 # it alone.
                 _tracker.hold(fd, self._name)
         except BaseException:
+            # close() releases the view of buf first: a view still held
+            # here would make mmap.close() refuse (BufferError).
             created = self._created
             self._generation = None     # nothing kept of a failed attach
             self.close()
             if created:
                 self.unlink()
             raise
-        self._buf = buf
 
     def _map_sysv(self):
         """sysv has no descriptor to mmap: libshmdev attaches it, and the
