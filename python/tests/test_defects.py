@@ -89,6 +89,9 @@ class Names(unittest.TestCase):
             for bad in ("x" * 256, "x" * 1000, "a/b", "/", "a b", "a\x01",
                         "a\x7f"):
                 self._refused(bad, backend)
+            if backend == "posix":
+                for bad in (".", ".."):         # directories in /dev/shm
+                    self._refused(bad, backend)
 
     def test_unlink_with_embedded_null(self):
         # CPython 3.13: ValueError, and the block is left alone (ctypes
