@@ -11,8 +11,12 @@ parallel by chunks, over
   shmdev-bulk  shmdev.TypedList doubled by a shmdev.Pool (workers attached
                once, C loop)
 
-and print seconds per iteration, and how many times faster shmdev-item is
-than plain (item/plain above 1: sharing item by item pays).  Then the cost
+and print the median seconds per iteration over interleaved rounds (in
+each round every path does one iteration, in a rotating order, so that
+a busy spell of the machine falls on all paths alike; after three
+warm-up iterations, one from 10^6 items up), and how many
+times faster shmdev-item is than plain (item/plain above 1: sharing item
+by item pays).  Then the cost
 of one item's get and set in one process, CPython's ShareableList against
 shmdev's (its C extension, or pure Python without it).  A cell whose estimate (from the size
 below it) exceeds --budget seconds is skipped and says so.
@@ -60,67 +64,114 @@ def double_shmdev_item(args):
     sl.shm.close()
 
 
-def run_plain(pool, n, workers, iters):
-    data = list(range(n))
-    times = []
-    for _ in range(iters):
-        t0 = time.perf_counter()
-        parts = [data[lo:hi] for lo, hi in chunks(n, workers)]
-        data = [x for part in pool.map(double_plain, parts) for x in part]
-        times.append(time.perf_counter() - t0)
-    return times, data[:3] == [0, 2 << (iters - 1), 4 << (iters - 1)] or n < 3
+class Path:
+    """One way of doing the job at one N: setup, one iteration (step),
+    whether the result is right after k iterations, and teardown."""
+
+    def __init__(self, pool, n, workers, backend):
+        self.pool, self.n, self.workers, self.backend = pool, n, workers, backend
+        self.parts = chunks(n, workers)
+
+    def ok(self, k):
+        return self.n < 2 or self.value(1) == 1 << k
+
+    def close(self):
+        pass
 
 
-def run_cpython(pool, n, workers, iters):
-    from multiprocessing import shared_memory
-    sl = shared_memory.ShareableList(range(n))
-    times = []
+class Plain(Path):
+    def setup(self):
+        self.data = list(range(self.n))
+
+    def step(self):
+        parts = [self.data[lo:hi] for lo, hi in self.parts]
+        self.data = [x for part in self.pool.map(double_plain, parts)
+                     for x in part]
+
+    def value(self, i):
+        return self.data[i]
+
+
+class CPythonList(Path):
+    def setup(self):
+        from multiprocessing import shared_memory
+        self.sl = shared_memory.ShareableList(range(self.n))
+        self.args = [(self.sl.shm.name, lo, hi) for lo, hi in self.parts]
+
+    def step(self):
+        self.pool.map(double_cpython, self.args)
+
+    def value(self, i):
+        return self.sl[i]
+
+    def close(self):
+        self.sl.shm.close()
+        self.sl.shm.unlink()
+
+
+class ShmdevItem(CPythonList):
+    def setup(self):
+        self.sl = shmdev.ShareableList(range(self.n), backend=self.backend)
+        self.args = [(self.sl.shm.name, self.backend, lo, hi)
+                     for lo, hi in self.parts]
+
+    def step(self):
+        self.pool.map(double_shmdev_item, self.args)
+
+
+class ShmdevBulk(Path):
+    def setup(self):
+        self.t = shmdev.TypedList("q", size=self.n, backend=self.backend)
+        view = self.t.buffer
+        for i in range(min(self.n, 3)):
+            view[i] = i
+        del view
+        self.p = shmdev.Pool(self.t, self.workers)
+        self.p.__enter__()
+
+    def step(self):
+        self.p.map("mul", 2)
+
+    def value(self, i):
+        return self.t[i]
+
+    def close(self):
+        self.p.__exit__(None, None, None)
+        if self.t.name:
+            self.t.unlink()
+        self.t.close()
+
+
+PATHS = {"plain": Plain, "cpython-sl": CPythonList,
+         "shmdev-item": ShmdevItem, "shmdev-bulk": ShmdevBulk}
+
+
+def measure(pool, n, workers, backend, rounds, names):
+    """Median seconds per iteration of each path in @names, over @rounds
+    rounds; in each round every path does one iteration, in an order
+    that rotates, so that a slow spell of the machine hits all alike."""
+    paths = {p: PATHS[p](pool, n, workers, backend) for p in names}
+    times = {p: [] for p in names}
+    # Warm-up iterations, so that every worker has done its first task
+    # (the first attach, the copy-on-write faults after fork) before the
+    # clock runs: a pool hands tasks to whichever worker is free.
+    warm = 3 if n < 10**6 else 1
     try:
-        for _ in range(iters):
-            t0 = time.perf_counter()
-            pool.map(double_cpython, [(sl.shm.name, lo, hi)
-                                      for lo, hi in chunks(n, workers)])
-            times.append(time.perf_counter() - t0)
-        ok = n < 2 or sl[1] == 1 << iters
+        for p in names:
+            paths[p].setup()
+            for _ in range(warm):
+                paths[p].step()
+        for r in range(rounds):
+            order = names[r % len(names):] + names[:r % len(names)]
+            for p in order:
+                t0 = time.perf_counter()
+                paths[p].step()
+                times[p].append(time.perf_counter() - t0)
+        ok = {p: paths[p].ok(rounds + warm) for p in names}
     finally:
-        sl.shm.close()
-        sl.shm.unlink()
-    return times, ok
-
-
-def run_shmdev_item(pool, n, workers, iters, backend):
-    sl = shmdev.ShareableList(range(n), backend=backend)
-    times = []
-    try:
-        for _ in range(iters):
-            t0 = time.perf_counter()
-            pool.map(double_shmdev_item, [(sl.shm.name, backend, lo, hi)
-                                          for lo, hi in chunks(n, workers)])
-            times.append(time.perf_counter() - t0)
-        ok = n < 2 or sl[1] == 1 << iters
-    finally:
-        sl.shm.close()
-        sl.shm.unlink()
-    return times, ok
-
-
-def run_shmdev_bulk(n, workers, iters, backend):
-    t = shmdev.TypedList("q", size=n, backend=backend)
-    view = t.buffer
-    for i in range(min(n, 3)):
-        view[i] = i
-    times = []
-    with shmdev.Pool(t, workers) as p:
-        for _ in range(iters):
-            t0 = time.perf_counter()
-            p.map("mul", 2)
-            times.append(time.perf_counter() - t0)
-    ok = n < 2 or t[1] == 1 << iters
-    del view
-    if t.name:
-        t.unlink()
-    t.close()
-    return times, ok
+        for p in names:
+            paths[p].close()
+    return {p: statistics.median(times[p]) for p in names}, ok
 
 
 def per_item(n=100000):
@@ -161,7 +212,8 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default=",".join(map(str, SIZES)))
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    ap.add_argument("--iterations", type=int, default=5)
+    ap.add_argument("--iterations", type=int, default=9,
+                    help="rounds: each path does one iteration per round")
     ap.add_argument("--budget", type=float, default=60.0,
                     help="skip a cell estimated to take longer (seconds)")
     ap.add_argument("--backend", default=None,
@@ -182,40 +234,26 @@ def main():
           "iterations, shmdev backend %s, Python %s" %
           (a.workers, a.iterations, backend, sys.version.split()[0]))
     print("%10s" % "N" + "".join("%16s" % p for p in paths) + "%12s" % "item/plain")
-    last = {p: None for p in paths}
+    last = {}
     ctx = mp.get_context("fork")
     with ctx.Pool(a.workers) as pool:
         for n in sizes:
-            row = []
-            meds = {}
-            for p in paths:
-                est = None
-                if last[p] is not None:
-                    est = last[p][0] * n / last[p][1]
-                if est and est > a.budget:
-                    row.append("skip ~%s" % fmt(est / (a.iterations + 1)))
-                    continue
-                t0 = time.perf_counter()
-                if p == "plain":
-                    times, ok = run_plain(pool, n, a.workers, a.iterations)
-                elif p == "cpython-sl":
-                    times, ok = run_cpython(pool, n, a.workers, a.iterations)
-                elif p == "shmdev-item":
-                    times, ok = run_shmdev_item(pool, n, a.workers,
-                                                a.iterations, backend)
-                else:
-                    times, ok = run_shmdev_bulk(n, a.workers, a.iterations,
-                                                backend)
-                med = statistics.median(times)
-                last[p] = (time.perf_counter() - t0, n)
-                meds[p] = med
-                row.append(fmt(med) + ("" if ok else " WRONG"))
+            # A path whose estimate (from the size below) exceeds the
+            # budget sits this size out.
+            run = [p for p in paths if p not in last or
+                   last[p] * n * (a.iterations + 1) <= a.budget]
+            meds, ok = measure(pool, n, a.workers, backend, a.iterations, run)
+            for p in run:
+                last[p] = meds[p] / n
+            row = [fmt(meds[p]) + ("" if ok[p] else " WRONG") if p in meds
+                   else "skip ~%s" % fmt(last[p] * n) for p in paths]
             ratio = ("%.2fx" % (meds["plain"] / meds["shmdev-item"])
                      if meds.get("plain") and meds.get("shmdev-item") else "-")
             print("%10d" % n + "".join("%16s" % c for c in row) + "%12s" % ratio,
                   flush=True)
-    print("median seconds per iteration; 'skip ~T' is the estimated time of "
-          "one iteration that --budget left out")
+    print("median seconds per iteration over %d interleaved rounds; 'skip ~T' "
+          "is the estimated time of one iteration that --budget left out"
+          % a.iterations)
     import shmdev._sharable as impl
     kind = "C extension" if impl._View.__module__ == "shmdev._speedups" else "pure Python"
     items = per_item()

@@ -6,7 +6,9 @@
 # here, the kernel one.  Each test is one result.
 #
 # Three times: from the source tree with the C extension and without it
-# (SHMDEV_NO_SPEEDUPS=1), and installed with pip into a venv.
+# (SHMDEV_NO_SPEEDUPS=1), and installed with pip into a venv.  Then
+# CPython 3.11's, 3.12's and 3.13's own shared_memory tests on shmdev
+# (cpython-shm.py), where pyenv has those CPythons.
 #
 # usage: python.sh RESULTS
 set -u
@@ -63,6 +65,30 @@ else
 	status=1
 fi
 run python-pure "$py" "${src[@]}" SHMDEV_NO_SPEEDUPS=1
+
+# CPython's own tests of multiprocessing.shared_memory with shmdev's
+# classes in place (tests/cpython-shm.py), under each pyenv CPython that
+# ships them; pure Python there, as the C extension is built for $py.
+pyroot=$(pyenv root 2> /dev/null) || pyroot=${PYENV_ROOT:-$HOME/.pyenv}
+for v in 3.11 3.12 3.13; do
+	cpy=$(ls -d "$pyroot"/versions/$v.*/bin/python$v 2> /dev/null | sort -V | tail -n 1)
+	if [ -z "$cpy" ] || ! "$cpy" -c 'import test._test_multiprocessing' 2> /dev/null; then
+		printf 'SKIP\tcpython-%s/_TestSharedMemory\tno CPython %s with Lib/test under %s\n' \
+			"$v" "$v" "$pyroot/versions" >> "$results"
+		continue
+	fi
+	log=$top/build/cpython-$v-shm.log
+	before=$(wc -l < "$results")
+	(cd / && env SHMDEV_LIB="$top/build/libshmdev.so.0" timeout 900 \
+		"$cpy" "$top/tests/cpython-shm.py" "$results" "cpython-$v") > "$log" 2>&1
+	rc=$?
+	echo "cpython-$v: $(grep -c '^PASS' "$log") passed, $(grep -c '^SKIP' "$log") skipped, $(grep -c '^FAIL' "$log") failed"
+	if [ "$rc" -ne 0 ]; then
+		[ "$(wc -l < "$results")" -gt "$before" ] ||
+			printf 'FAIL\tcpython-%s/_TestSharedMemory\texit status %d, see %s\n' "$v" "$rc" "$log" >> "$results"
+		status=1
+	fi
+done
 
 # As a user installs it: libshmdev by make install, the binding by pip
 # into a venv (no network: the build backend is in python/), and the

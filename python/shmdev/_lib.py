@@ -125,6 +125,8 @@ def backend(name=None):
     if name is not None and name not in BACKENDS:
         raise ValueError("shmdev: backend must be one of %s, not %r" %
                          (", ".join(BACKENDS), name))
+    if name is not None and name != "default":
+        return name     # libshmdev resolves a backend named to itself
     out = ctypes.c_int()
     check(resolve(BACKENDS[name or "default"], ctypes.byref(out)),
           "resolve the backend")

@@ -12,13 +12,15 @@ so that no process that merely attached can destroy it (gh-82300).
 
 import ctypes
 import errno
+import fcntl
 import functools
 import mmap
 import os
 import secrets
+import sys
 import weakref
 
-from . import _lib, _tracker
+from . import _attached, _lib, _tracker
 
 _O_CREX = os.O_CREAT | os.O_EXCL
 
@@ -65,6 +67,10 @@ class SharedMemory:
     _prepend_leading_slash = True
     _track = True
     _created = False
+    _ident = None
+    _fd = -1
+    _generation = None
+    _keep_as = None         # the name to keep the mapping under at close
 
     def __init__(self, name=None, create=False, size=0, *, track=True,
                  backend=None):
@@ -77,8 +83,13 @@ class SharedMemory:
         if name is None and not self._flags & os.O_EXCL:
             raise ValueError("'name' can only be None if create=True")
         self._track = track
+        self._generation = _attached._generation
         self._backend = _lib.backend(backend)
-        self._views = weakref.WeakSet()
+        # A name that only a CPython process made lives in /dev/shm: where
+        # the kernel is the default, not chosen, an attach looks there too.
+        fallback = (self._backend == "kernel" and backend in (None, "default")
+                    and os.environ.get("SHMDEV_BACKEND", "default") == "default")
+        self._views = []
         if name is None and self._backend == "memfd":
             self._create(None, size)
         elif name is None:
@@ -95,10 +106,14 @@ class SharedMemory:
             if "\0" in name:
                 raise ValueError("embedded null character")
             name = "/" + name if self._prepend_leading_slash else name
+            if not name.lstrip("/"):
+                # CPython's error: shm_open() skips the leading slashes
+                # and refuses the empty name that remains.
+                raise OSError(errno.EINVAL, os.strerror(errno.EINVAL), name)
             if self._flags & os.O_CREAT and size:
                 self._create(name, size)
-            else:
-                self._open(name)
+            elif self._open(name, fallback):
+                return          # a kept mapping, reused
         self._map()
 
     def _region_name(self):
@@ -125,15 +140,55 @@ class SharedMemory:
                 self.unlink()
                 raise
 
-    def _open(self, name):
+    def _open(self, name, fallback=False):
+        """Open @name; True if that reused a kept mapping, which needs no
+        _map()."""
+        bare = name.lstrip("/")
+        if self._backend == "posix":
+            # Still mapped from an earlier attach, if the same file; and
+            # kept mapped at close() (shmdev._attached).
+            self._keep_as = bare
+            kept = _attached.take(_lib, bare)
+            if kept is not None:
+                return self._reuse(name, kept)
+        raw = bare.encode()
         r = ctypes.c_void_p()
-        ret = _lib.region_open(_lib.BACKENDS[self._backend],
-                               name.lstrip("/").encode(), 0, ctypes.byref(r))
+        ret = _lib.region_open(_lib.BACKENDS[self._backend], raw, 0,
+                               ctypes.byref(r))
+        if ret == -errno.ENOENT and fallback:
+            ret = _lib.region_open(_lib.BACKENDS["posix"], raw, 0,
+                                   ctypes.byref(r))
+            if ret >= 0:
+                self._backend = "posix"
+                self._keep_as = bare
+            else:
+                ret = -errno.ENOENT
         _lib.check(ret, "open shared memory", name)
         self._region, self._name = r, name
+        return False
+
+    def _reuse(self, name, kept):
+        self._region, fd, self._mmap, self._addr, self._size, self._ident = kept
+        self._fd, self._name = fd, name
+        try:
+            # _tracker.hold(), inline: this is the study's per-task path.
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self._generation = None     # not kept again: it is going
+            self.close()
+            raise FileNotFoundError(errno.ENOENT,
+                                    "shmdev: the block is being removed",
+                                    name) from None
+        except BaseException:
+            self._generation = None     # not kept again: it is going
+            self.close()
+            raise
+        self._buf = memoryview(self._mmap)
+        return True
 
     def _map(self):
         fd = _lib.region_fd(self._region) if self._region else -1
+        self._fd = fd
         try:
             if fd >= 0:
                 # A mmap, as CPython's: it counts the views of buf (slices,
@@ -143,20 +198,22 @@ class SharedMemory:
                 probe = ctypes.c_char.from_buffer(self._mmap)
                 self._addr = ctypes.addressof(probe)
                 del probe
-                buf = memoryview(self._mmap)
+                self._buf = memoryview(self._mmap)
             else:
-                buf = self._map_sysv()
+                self._buf = self._map_sysv()
             if self._backend == "posix":
                 # The tracker takes the block away only when it can lock
                 # it alone.
                 _tracker.hold(fd, self._name)
         except BaseException:
+            # close() releases the view of buf first: a view still held
+            # here would make mmap.close() refuse (BufferError).
             created = self._created
+            self._generation = None     # nothing kept of a failed attach
             self.close()
             if created:
                 self.unlink()
             raise
-        self._buf = buf
 
     def _map_sysv(self):
         """sysv has no descriptor to mmap: libshmdev attaches it, and the
@@ -174,7 +231,14 @@ class SharedMemory:
 
     def _add_view(self, view):
         """@view's memory goes away with this block's close()."""
-        self._views.add(view)
+        self._views.append(weakref.ref(view))
+
+    def _unbind_views(self):
+        views, self._views = self._views, []
+        for ref in views or ():
+            v = ref()
+            if v is not None:
+                v._unbind()
 
     def __del__(self):
         try:
@@ -221,10 +285,14 @@ class SharedMemory:
             self._buf.release()
             self._buf = None
         if self._mmap is not None:
+            if (self._keep_as is not None and self._region is not None and
+                    self._generation == _attached._generation):
+                self._keep()
+                return
             self._mmap.close()
             self._mmap = None
-        for v in list(self._views or ()):
-            v._unbind()
+        if self._views:
+            self._unbind_views()
         if self._keeper is not None:
             # sysv: detached when the last view of the buffer goes.
             self._keeper = None
@@ -232,12 +300,32 @@ class SharedMemory:
             _lib.region_close(self._region)
             self._region = None
 
+    def _keep(self):
+        """close() of a posix block that this process attached by name
+        since its last fork: it stays mapped (shmdev._attached)."""
+        # mmap.close() would refuse while a view of buf exists; a view
+        # (through its buffer manager) holds a reference to the mmap.
+        if sys.getrefcount(self._mmap) > 2:
+            raise BufferError("cannot close exported pointers exist")
+        fd = self._fd
+        kept = (self._region, fd, self._mmap, self._addr, self._size,
+                self._ident or _attached.identity(fd))
+        if self._views:
+            self._unbind_views()
+        self._mmap = self._region = None
+        fcntl.flock(fd, fcntl.LOCK_UN)      # no longer a user (_tracker)
+        _attached.put(_lib, self._keep_as, kept)
+
     def unlink(self):
         """Requests that the underlying shared memory block be destroyed:
         the name goes at once, the memory with its last user."""
         if self._name is None:
             return
+        if "\0" in self._name:
+            raise ValueError("embedded null character")
         rname = self._region_name()
+        self._keep_as = None        # nothing of an unlinked name is kept
+        _attached.forget(_lib, rname)
         ret = _lib.region_unlink(_lib.BACKENDS[self._backend], rname.encode())
         if (ret == -errno.ENOENT and self._backend == "kernel" and
                 self._created and self._region is None):

@@ -12,14 +12,17 @@ which stores succeed are CPython's:
                      "xxxxxxx?" bool, "xxxxxx?x" None, "16s" str/bytes)
     N                each item's kind: 0 number, 1 str, 2 bytes, 3 None
 
-and then, shmdev's own, at the next multiple of 8:
-
-    N * 4            the length in bytes of each str or bytes (uint32),
-                     so that trailing NULs survive
+and nothing more, so that a list either side makes, the other reads and
+writes.  A str or bytes item is its format's count of bytes with the
+trailing NULs stripped, as CPython reads it: a value that ends in NULs
+loses them, as in CPython.  (Keeping them would need a length stored
+somewhere; but a CPython store of 'abc' over shmdev's 'abc\0' writes the
+very bytes that were there, so nothing CPython leaves alone could tell
+which of the two the slot holds.)
 
 A str's slot is sized as CPython sizes it, by its length in characters,
 unless its UTF-8 bytes would not fit there: CPython then truncates them
-silently, and shmdev sizes the slot by the bytes.
+silently, and shmdev sizes the slot by the bytes (a layout CPython reads).
 """
 
 import functools
@@ -42,31 +45,31 @@ class IntRangeError(struct.error, OverflowError):
 
 
 def _layout(n, data_bytes):
-    """Offsets of the data area, formats, kinds and lengths, and the size."""
+    """Offsets of the data area, formats and kinds, and the size: exactly
+    what CPython's struct.calcsize() gives it."""
     data = (n + 2) * 8
     formats = data + data_bytes
     kinds = formats + n * 8
-    lengths = (kinds + n + 7) & ~7
-    return data, formats, kinds, lengths, lengths + n * 4
+    return data, formats, kinds, kinds + n
 
 
 def _encode(value):
-    """(format, kind, stored value, length) of an item to store, or raise."""
+    """(format, kind, stored value) of an item to store, or raise; a str
+    or bytes has no format yet (its slot gives it)."""
     if value is None:
-        return _FMT_NONE, _NONE, None, 0
+        return _FMT_NONE, _NONE, None
     if isinstance(value, bool):
-        return _FMT_BOOL, _NUMBER, value, 0
+        return _FMT_BOOL, _NUMBER, value
     if isinstance(value, int):
         if not -2**63 <= value < 2**63:
             raise IntRangeError("shmdev: int %d is outside int64" % value)
-        return "q", _NUMBER, int(value), 0
+        return "q", _NUMBER, int(value)
     if isinstance(value, float):
-        return "d", _NUMBER, float(value), 0
+        return "d", _NUMBER, float(value)
     if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return None, _STR, raw, len(raw)
+        return None, _STR, value.encode("utf-8")
     if isinstance(value, bytes):
-        return None, _BYTES, bytes(value), len(value)
+        return None, _BYTES, bytes(value)
     raise TypeError("shmdev: a ShareableList holds int, float, bool, str, "
                     "bytes or None, not %s" % type(value).__name__)
 
@@ -88,7 +91,7 @@ class _PyView:
         if end < 0 or lay[-1] > len(buf):
             raise ValueError("shmdev: %r holds no ShareableList" % shm.name)
         self._shm, self._n, self._end = shm, n, end
-        self._data, self._formats, self._kinds, self._lengths = lay[:4]
+        self._data, self._formats, self._kinds = lay[:3]
         shm._add_view(self)
 
     def _unbind(self):
@@ -132,8 +135,11 @@ class _PyView:
         if kind == _NONE:
             return None
         if kind in (_STR, _BYTES):
-            (n,) = struct.unpack_from("I", buf, self._lengths + 4 * i)
-            raw = bytes(buf[off:off + min(n, room)])
+            # CPython's read: the format's count, NULs stripped.
+            count = int(fmt[:-1]) if fmt[-1:] == "s" and fmt[:-1].isdigit() else -1
+            if not 0 <= count <= room:
+                raise ValueError("shmdev: the ShareableList is corrupted")
+            raw = bytes(buf[off:off + count]).rstrip(b"\x00")
             return raw.decode("utf-8") if kind == _STR else raw
         if fmt in ("q", "d", _FMT_BOOL):
             return struct.unpack_from(fmt, buf, off)[0]
@@ -143,15 +149,14 @@ class _PyView:
         i = self._position(position)
         buf = self._buf()
         off, room = self._slot(buf, i)
-        fmt, kind, stored, n = _encode(value)
+        fmt, kind, stored = _encode(value)
         if fmt is None:
-            if n > room:
+            if len(stored) > room:
                 raise ValueError("bytes/str item exceeds available storage")
             fmt = "%ds" % room
         struct.pack_into(fmt, buf, off, stored)
         struct.pack_into("8s", buf, self._formats + 8 * i, fmt.encode())
         struct.pack_into("b", buf, self._kinds + i, kind)
-        struct.pack_into("I", buf, self._lengths + 4 * i, n)
 
     def __iter__(self):
         for i in range(len(self)):
@@ -190,8 +195,9 @@ class ShareableList(_View):
         sequence = list(sequence)
         items = [_encode(v) for v in sequence]     # nothing made on error
         formats, offsets = [], [0]
-        for (fmt, kind, stored, n), value in zip(items, sequence):
+        for (fmt, kind, stored), value in zip(items, sequence):
             if fmt is None:
+                n = len(stored)
                 # CPython's size, from the length in characters; where the
                 # UTF-8 bytes would not fit (and CPython would truncate
                 # them), from the bytes.
@@ -205,16 +211,15 @@ class ShareableList(_View):
             formats.append(fmt)
             offsets.append(offsets[-1] + (8 if fmt[-1] != "s" else int(fmt[:-1])))
         count = len(items)
-        data, fmt_off, kind_off, len_off, size = _layout(count, offsets[-1])
+        data, fmt_off, kind_off, size = _layout(count, offsets[-1])
         self.shm = SharedMemory(name, create=True, size=size, backend=backend)
         try:
             buf = self.shm.buf
             struct.pack_into("q" * (count + 2), buf, 0, count, *offsets)
-            for k, (fmt, (_, kind, stored, n)) in enumerate(zip(formats, items)):
+            for k, (fmt, (_, kind, stored)) in enumerate(zip(formats, items)):
                 struct.pack_into(fmt, buf, data + offsets[k], stored)
                 struct.pack_into("8s", buf, fmt_off + 8 * k, fmt.encode())
                 struct.pack_into("b", buf, kind_off + k, kind)
-                struct.pack_into("I", buf, len_off + 4 * k, n)
             self._bind(self.shm)
         except BaseException:
             self.shm.close()
@@ -222,6 +227,8 @@ class ShareableList(_View):
             raise
 
     def __reduce__(self):
+        if self.shm.name is None:
+            raise TypeError("shmdev: a list without a name (memfd) travels only by fork")
         return functools.partial(self.__class__, name=self.shm.name,
                                  backend=self.shm.backend), ()
 

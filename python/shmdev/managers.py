@@ -80,28 +80,34 @@ class SharedMemoryManager(managers.BaseManager):
 
     get_server = managers.SharedMemoryManager.get_server
 
-    def _track(self, name, backend, block):
+    def _made(self, make, name_of):
+        """make(), registered with the server: the connection first, as
+        CPython's, so that a manager not started (ValueError) or gone
+        creates nothing."""
         with self._Client(self._address, authkey=self._authkey) as conn:
+            obj = make()
+            shm = name_of(obj)
             try:
-                managers.dispatch(conn, None, 'track_segment', (name, backend))
+                managers.dispatch(conn, None, 'track_segment',
+                                  (shm.name, shm.backend))
             except BaseException:
-                block.close()
+                shm.close()
                 try:
-                    block.unlink()
+                    shm.unlink()
                 except FileNotFoundError:
                     pass        # the kernel freed it with its last user
                 raise
+            return obj
 
     def SharedMemory(self, size, *, backend=None):
         """Returns a new SharedMemory instance with the specified size in
         bytes, to be tracked by the manager."""
-        sms = SharedMemory(None, create=True, size=size, backend=backend)
-        self._track(sms.name, sms.backend, sms)
-        return sms
+        return self._made(lambda: SharedMemory(None, create=True, size=size,
+                                               backend=backend),
+                          lambda sms: sms)
 
     def ShareableList(self, sequence, *, backend=None):
         """Returns a new ShareableList instance populated with the values
         from the input sequence, to be tracked by the manager."""
-        sl = ShareableList(sequence, backend=backend)
-        self._track(sl.shm.name, sl.shm.backend, sl.shm)
-        return sl
+        return self._made(lambda: ShareableList(sequence, backend=backend),
+                          lambda sl: sl.shm)

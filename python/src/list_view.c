@@ -24,7 +24,7 @@ typedef struct {
 	unsigned char *base;		/* the block; NULL once unbound */
 	Py_ssize_t n;			/* items */
 	Py_ssize_t end;			/* bytes of the data area */
-	Py_ssize_t data, formats, kinds, lengths;
+	Py_ssize_t data, formats, kinds;
 	PyObject *weakrefs;
 } ListView;
 
@@ -43,8 +43,7 @@ static int list_layout(ListView *self, Py_ssize_t size)
 		return -1;
 	self->formats = self->data + end;
 	self->kinds = self->formats + 8 * n;
-	self->lengths = (self->kinds + n + 7) & ~(Py_ssize_t)7;
-	if (self->lengths > size || n > (size - self->lengths) / 4)
+	if (n > size - self->kinds)
 		return -1;
 	return 0;
 }
@@ -53,7 +52,7 @@ static int list_layout(ListView *self, Py_ssize_t size)
  * us before it unmaps. */
 static PyObject *list_bind(ListView *self, PyObject *shm)
 {
-	PyObject *addr, *size, *ret;
+	PyObject *addr, *size, *views, *ref;
 	Py_ssize_t sz;
 	void *p;
 
@@ -64,7 +63,7 @@ static PyObject *list_bind(ListView *self, PyObject *shm)
 	Py_DECREF(addr);
 	if (!p && PyErr_Occurred())
 		return NULL;
-	size = PyObject_GetAttrString(shm, "size");
+	size = PyObject_GetAttrString(shm, "_size");
 	if (!size)
 		return NULL;
 	sz = PyLong_AsSsize_t(size);
@@ -83,12 +82,20 @@ static PyObject *list_bind(ListView *self, PyObject *shm)
 		Py_DECREF(name);
 		return NULL;
 	}
-	ret = PyObject_CallMethod(shm, "_add_view", "O", (PyObject *)self);
-	if (!ret) {
+	/* shm._add_view(self), without the call: a weak reference in the
+	 * list shm._views. */
+	views = PyObject_GetAttrString(shm, "_views");
+	ref = views ? PyWeakref_NewRef((PyObject *)self, NULL) : NULL;
+	if (!ref || !PyList_Check(views) || PyList_Append(views, ref)) {
+		if (ref && !PyList_Check(views))
+			PyErr_SetString(PyExc_TypeError, "shmdev: _views is not a list");
+		Py_XDECREF(ref);
+		Py_XDECREF(views);
 		self->base = NULL;
 		return NULL;
 	}
-	Py_DECREF(ret);
+	Py_DECREF(ref);
+	Py_DECREF(views);
 	Py_RETURN_NONE;
 }
 
@@ -145,13 +152,25 @@ static int list_slot(ListView *self, Py_ssize_t i, Py_ssize_t *off,
 	return 0;
 }
 
+/* The count of a "%ds" format, or -1. */
+static Py_ssize_t format_count(const unsigned char *fmt)
+{
+	Py_ssize_t n = 0;
+	int k;
+
+	for (k = 0; k < 8 && fmt[k] >= '0' && fmt[k] <= '9'; k++)
+		n = n * 10 + (fmt[k] - '0');
+	if (!k || k == 8 || fmt[k] != 's' || (k < 7 && fmt[k + 1]))
+		return -1;
+	return n;
+}
+
 static PyObject *list_item(ListView *self, Py_ssize_t i)
 {
 	const unsigned char *fmt = self->base + self->formats + 8 * i;
 	signed char kind = (signed char)self->base[self->kinds + i];
-	Py_ssize_t off, room;
+	Py_ssize_t off, room, len;
 	const unsigned char *p;
-	uint32_t len;
 
 	if (list_slot(self, i, &off, &room))
 		return NULL;
@@ -159,9 +178,12 @@ static PyObject *list_item(ListView *self, Py_ssize_t i)
 	if (kind == KIND_NONE)
 		Py_RETURN_NONE;
 	if (kind == KIND_STR || kind == KIND_BYTES) {
-		memcpy(&len, self->base + self->lengths + 4 * i, sizeof(len));
-		if ((Py_ssize_t)len > room)
-			len = (uint32_t)room;
+		/* CPython's read: the format's count, trailing NULs stripped. */
+		len = format_count(fmt);
+		if (len < 0 || len > room)
+			goto corrupted;
+		while (len > 0 && !p[len - 1])
+			len--;
 		if (kind == KIND_STR)
 			return PyUnicode_DecodeUTF8((const char *)p, len, NULL);
 		return PyBytes_FromStringAndSize((const char *)p, len);
@@ -178,6 +200,7 @@ static PyObject *list_item(ListView *self, Py_ssize_t i)
 		if (!memcmp(fmt, FMT_BOOL, 8))
 			return PyBool_FromLong(p[7]);
 	}
+corrupted:
 	PyErr_SetString(PyExc_ValueError, "shmdev: the ShareableList is corrupted");
 	return NULL;
 }
@@ -217,7 +240,6 @@ static int list_store(ListView *self, Py_ssize_t i, PyObject *v)
 	const char *raw = NULL;
 	char fmt[16];
 	signed char kind;
-	uint32_t len;
 
 	if (list_slot(self, i, &off, &room))
 		return -1;
@@ -264,8 +286,6 @@ static int list_store(ListView *self, Py_ssize_t i, PyObject *v)
 		memcpy(p, word, 8);
 		put_format(self, i, fmt);
 		self->base[self->kinds + i] = (unsigned char)kind;
-		len = 0;
-		memcpy(self->base + self->lengths + 4 * i, &len, sizeof(len));
 		return 0;
 	}
 	if (PyUnicode_Check(v)) {
@@ -293,8 +313,6 @@ static int list_store(ListView *self, Py_ssize_t i, PyObject *v)
 	snprintf(fmt, sizeof(fmt), "%zds", room);
 	put_format(self, i, fmt);
 	self->base[self->kinds + i] = (unsigned char)kind;
-	len = (uint32_t)n;
-	memcpy(self->base + self->lengths + 4 * i, &len, sizeof(len));
 	return 0;
 }
 

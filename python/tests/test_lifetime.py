@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """shmdev's own promises beyond CPython's: what each backend leaves behind
 when a constructor fails, when a child that attached exits (gh-82300),
-when the creator is killed; trailing NULs kept; nothing reported by
+when the creator is killed; trailing NULs stripped as CPython does;
+nothing reported by
 multiprocessing's resource tracker."""
 
 import multiprocessing as mp
@@ -153,12 +154,15 @@ class Lifetime(unittest.TestCase):
             sl.shm.close()
             sl.shm.unlink()
 
-    def test_trailing_nuls_kept(self):
-        sl = ShareableList(["ab\x00\x00", b"\x00\x00", "h\u00e9\x00"])
+    def test_trailing_nuls_stripped_as_cpython(self):
+        # CPython's layout has no room for a length: trailing NULs go, as
+        # in CPython (see _sharable's docstring), leading ones stay.
+        sl = ShareableList(["ab\x00\x00", b"\x00\x00", "h\u00e9\x00", b"\x00y"])
         try:
-            self.assertEqual(list(sl), ["ab\x00\x00", b"\x00\x00", "h\u00e9\x00"])
+            self.assertEqual(list(sl), ["ab", b"", "h\u00e9", b"\x00y"])
             sl[1] = b"z\x00"
-            self.assertEqual(sl[1], b"z\x00")
+            self.assertEqual(sl[1], b"z")
+            self.assertEqual(sl.format, "8s8s8s8s")
         finally:
             sl.shm.close()
             sl.shm.unlink()

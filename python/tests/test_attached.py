@@ -1,0 +1,167 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
+"""shmdev._attached: a posix block attached by name stays mapped after
+close(), and an attach by the same name reuses it only while the name
+still names that very file; what it keeps gets in nobody's way."""
+
+import fcntl
+import os
+import subprocess
+import sys
+import unittest
+
+import common  # noqa: F401
+from shmdev import SharedMemory, _attached
+
+# A plain CPython process (no shmdev) that replaces a block: unlinks the
+# name and makes a new block of the same name and size, holding BYTE.
+REPLACE = """
+import sys
+from multiprocessing import resource_tracker, shared_memory
+name, size, byte = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+old = shared_memory.SharedMemory(name)
+old.unlink(); old.close()
+new = shared_memory.SharedMemory(name, create=True, size=size)
+resource_tracker.unregister(new._name, "shared_memory")   # outlive us
+new.buf[0] = byte
+new.close()
+"""
+
+
+class Attached(unittest.TestCase):
+    def setUp(self):
+        self.made = SharedMemory(create=True, size=4096, backend="posix")
+        self.name = self.made.name
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        self.made.close()
+        try:
+            SharedMemory(self.name, backend="posix").unlink()
+        except FileNotFoundError:
+            pass
+
+    def _attach(self):
+        return SharedMemory(self.name, backend="posix")
+
+    def test_reattach_reuses_the_mapping(self):
+        a = self._attach()
+        addr = a._addr
+        a.buf[0] = 7
+        a.close()
+        self.assertIn(self.name, _attached._kept)
+        b = self._attach()
+        self.assertEqual(b._addr, addr)
+        self.assertEqual(b.buf[0], 7)
+        self.assertNotIn(self.name, _attached._kept)
+        b.close()
+
+    def test_created_block_is_not_kept(self):
+        self.made.close()
+        self.assertNotIn(self.name, _attached._kept)
+
+    def test_name_made_again_elsewhere_is_not_fooled(self):
+        a = self._attach()
+        a.buf[0] = 1
+        a.close()
+        self.assertIn(self.name, _attached._kept)
+        for byte in (2, 3):
+            r = subprocess.run([sys.executable, "-c", REPLACE, self.name,
+                                "4096", str(byte)], capture_output=True,
+                               text=True, timeout=60)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            b = self._attach()
+            self.assertEqual(b.buf[0], byte)     # the new block, not ours
+            b.close()
+
+    def test_kept_block_holds_no_lock(self):
+        # The tracker removes a dead creator's block once it can lock it
+        # alone: a kept mapping must not stop it.
+        self.made.close()                       # the creator's lock
+        a = self._attach()
+        fd = os.open("/dev/shm/" + self.name, os.O_RDWR)
+        try:
+            with self.assertRaises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            a.close()
+            self.assertIn(self.name, _attached._kept)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            b = self._attach()                   # a user again: locked
+            with self.assertRaises(BlockingIOError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            b.close()
+        finally:
+            os.close(fd)
+
+    def test_kept_block_being_removed(self):
+        # The tracker holds the lock alone while it removes a block: an
+        # attach that would reuse the kept mapping gives FileNotFoundError,
+        # as a fresh one does, and keeps nothing.
+        self.made.close()
+        self._attach().close()
+        self.assertIn(self.name, _attached._kept)
+        fd = os.open("/dev/shm/" + self.name, os.O_RDWR)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with self.assertRaises(FileNotFoundError):
+                self._attach()
+            self.assertNotIn(self.name, _attached._kept)
+            with self.assertRaises(FileNotFoundError):
+                self._attach()
+        finally:
+            os.close(fd)
+        self._attach().close()                  # lock gone: attaches
+
+    def test_unlink_drops_it(self):
+        a = self._attach()
+        a.close()
+        self.assertIn(self.name, _attached._kept)
+        self._attach().unlink()
+        self.assertNotIn(self.name, _attached._kept)
+        with self.assertRaises(FileNotFoundError):
+            self._attach()
+
+    def test_opened_before_a_fork_is_not_kept(self):
+        # Its descriptor, and so its flock, is shared with the child:
+        # releasing the lock would release the child's too.
+        a = self._attach()
+        pid = os.fork()
+        if pid == 0:
+            os._exit(0 if self.name not in _attached._kept else 1)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(status, 0)
+        a.close()
+        self.assertNotIn(self.name, _attached._kept)
+
+    def test_child_drops_what_it_inherits(self):
+        a = self._attach()
+        a.close()
+        self.assertIn(self.name, _attached._kept)
+        pid = os.fork()
+        if pid == 0:
+            ok = self.name not in _attached._kept
+            b = self._attach()                  # maps afresh
+            ok = ok and b.buf is not None
+            b.close()
+            os._exit(0 if ok else 1)
+        _, status = os.waitpid(pid, 0)
+        self.assertEqual(status, 0)
+        self.assertIn(self.name, _attached._kept)   # the parent's, intact
+
+    def test_bounded(self):
+        made = [SharedMemory(create=True, size=64, backend="posix")
+                for _ in range(_attached.MAX + 3)]
+        try:
+            for m in made:
+                SharedMemory(m.name, backend="posix").close()
+            self.assertLessEqual(len(_attached._kept), _attached.MAX)
+            self.assertNotIn(made[0].name, _attached._kept)
+            self.assertIn(made[-1].name, _attached._kept)
+        finally:
+            for m in made:
+                m.close()
+                m.unlink()
+
+
+if __name__ == "__main__":
+    unittest.main()
