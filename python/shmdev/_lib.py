@@ -130,8 +130,4 @@ def backend(name=None):
     out = ctypes.c_int()
     check(resolve(BACKENDS[name or "default"], ctypes.byref(out)),
           "resolve the backend")
-    got = BACKEND_NAMES[out.value]
-    if (name in (None, "default") and got == "memfd" and
-            not os.environ.get("SHMDEV_BACKEND")):
-        return "posix"
-    return got
+    return BACKEND_NAMES[out.value]
