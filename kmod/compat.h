@@ -89,6 +89,21 @@ static inline unsigned int shmdev_ipc_ns_refs(struct ipc_namespace *ns)
 #endif
 }
 
+/*
+ * Active references (SHMDEV_HAVE_NS_REF_ACTIVE, 6.19): tasks, nsfs files
+ * and mounts hold a namespace active, and open_by_handle_at() of its nsfs
+ * file handle refuses one that is not.  Before 6.19 there is no such
+ * count: every holder but shmdev's regions is then an active one.
+ */
+static inline bool shmdev_ipc_ns_active(struct ipc_namespace *ns)
+{
+#ifdef SHMDEV_HAVE_NS_REF_ACTIVE
+	return ns_ref_active_read(ns) > 0;
+#else
+	return false;
+#endif
+}
+
 static inline bool shmdev_ipc_ns_is_init(const struct ipc_namespace *ns)
 {
 	return !IS_ENABLED(CONFIG_IPC_NS) || ns->ns.inum == PROC_IPC_INIT_INO;

@@ -59,6 +59,11 @@ static long shmdev_install_fd(const struct shmdev_cmd *c, void *karg,
 	u32 fdnum;
 	int fd;
 
+	/* The fd's number goes where the caller's struct has room for it. */
+	if (WARN_ON_ONCE(c->fd_off + sizeof(fdnum) > min(usize, ksize))) {
+		fput(nfd->file);
+		return -EINVAL;
+	}
 	fd = get_unused_fd_flags(nfd->flags);
 	if (fd < 0) {
 		fput(nfd->file);

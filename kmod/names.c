@@ -15,7 +15,8 @@
  * keep of it only its user namespace (for CAP_IPC_OWNER) and its inode
  * number (for /proc/shmdev-all), so that it dies at once.  Nothing, not
  * even open_by_handle_at() of its nsfs file handle (6.18 on), can enter
- * it again and find its names gone.
+ * it again and find its names gone (but see shmdev_names_take_dead() on
+ * 6.18's window).
  *
  * A scope is what the module knows of one IPC namespace that regions
  * hold: how many and which, so that the reaper can tell a dead namespace
@@ -97,7 +98,7 @@ static int shmdev_obj_cmpfn(struct rhashtable_compare_arg *arg,
 	const struct shmdev_name_key *key = arg->key;
 	const struct shmdev_region *r = obj;
 
-	return r->ns != key->ns || strcmp(r->name, key->name);
+	return READ_ONCE(r->ns) != key->ns || strcmp(r->name, key->name);
 }
 
 static const struct rhashtable_params shmdev_name_params = {
@@ -147,7 +148,7 @@ static void shmdev_scope_join(struct shmdev_scope *s, struct shmdev_region *r)
 	lockdep_assert_held(&s->lock);
 	s->nregions++;
 	list_add_tail(&r->scope_node, &s->regions);
-	r->scope = s;
+	WRITE_ONCE(r->scope, s);
 	WRITE_ONCE(r->ns, get_ipc_ns(s->ns));
 }
 
@@ -185,25 +186,40 @@ int shmdev_scope_attach(struct shmdev_region *r, struct ipc_namespace *ns)
 	new->ns = ns;
 	INIT_LIST_HEAD(&new->regions);
 
+	/*
+	 * The mutex keeps other inserters out.  A scope found may be dying:
+	 * its last region takes it out of the xarray and frees it under its
+	 * own lock and RCU, not the mutex; then look again.
+	 */
 	mutex_lock(&shmdev_names_lock);
-	/* A dead scope leaves the xarray under its lock: look again. */
 	for (;;) {
+		rcu_read_lock();
 		s = xa_load(&shmdev_scopes, key);
-		if (!s) {
-			ret = xa_insert(&shmdev_scopes, key, new,
-					GFP_KERNEL_ACCOUNT);
-			if (ret)
-				break;
-			s = new;
+		if (s) {
+			spin_lock(&s->lock);
+			if (!s->dead)
+				shmdev_scope_join(s, r);
+			spin_unlock(&s->lock);
+		}
+		rcu_read_unlock();
+		if (r->scope)
+			break;
+		if (s)
+			continue;
+		/* @r is in the new scope before anyone can find it. */
+		spin_lock(&new->lock);
+		shmdev_scope_join(new, r);
+		spin_unlock(&new->lock);
+		ret = xa_insert(&shmdev_scopes, key, new, GFP_KERNEL_ACCOUNT);
+		if (ret) {
+			list_del_init(&r->scope_node);
+			WRITE_ONCE(r->scope, NULL);
+			WRITE_ONCE(r->ns, NULL);
+			shmdev_put_ipc_ns(ns);
+		} else {
 			new = NULL;
 		}
-		spin_lock(&s->lock);
-		if (!s->dead) {
-			shmdev_scope_join(s, r);
-			spin_unlock(&s->lock);
-			break;
-		}
-		spin_unlock(&s->lock);
+		break;
 	}
 	mutex_unlock(&shmdev_names_lock);
 	kfree(new);
@@ -221,7 +237,7 @@ static struct ipc_namespace *shmdev_scope_leave(struct shmdev_scope *s,
 
 	lockdep_assert_held(&s->lock);
 	list_del_init(&r->scope_node);
-	r->scope = NULL;
+	WRITE_ONCE(r->scope, NULL);
 	/* RCU readers of the name table compare r->ns; NULL matches none. */
 	WRITE_ONCE(r->ns, NULL);
 	if (!--s->nregions && s != &shmdev_init_scope) {
@@ -372,17 +388,23 @@ int shmdev_name_unlink_region(struct shmdev_region *r, bool *persist)
 }
 
 /*
- * A PERSIST region was just published with a new reference for its name:
- * the name holds it now.  Nobody could unlink the name before (OPEN and
- * UNLINK see only live regions).
+ * A PERSIST region is being published: its name takes the reference the
+ * caller took for it.  Nobody could unlink the name before (OPEN and
+ * UNLINK see only live regions).  Returns false, and the reference stays
+ * the caller's, if the name is gone all the same.
  */
-void shmdev_name_persist(struct shmdev_region *r)
+bool shmdev_name_persist(struct shmdev_region *r)
 {
+	bool linked;
+
 	mutex_lock(&shmdev_names_lock);
-	WARN_ON_ONCE(!r->linked);
-	r->persist_ref = true;
-	r->scope->npersist++;
+	linked = r->linked;
+	if (!WARN_ON_ONCE(!linked)) {
+		r->persist_ref = true;
+		r->scope->npersist++;
+	}
 	mutex_unlock(&shmdev_names_lock);
+	return linked;
 }
 
 /*
@@ -397,7 +419,12 @@ void shmdev_name_persist(struct shmdev_region *r)
  *
  * Races only make the namespace's count larger than the regions' (a
  * region being created takes its reference before it joins), which
- * defers the verdict.
+ * defers the verdict; but on 6.18 alone, open_by_handle_at() of the
+ * namespace's nsfs handle takes a reference on any namespace still
+ * referenced, so a reopen between the count's read and the regions'
+ * detach (under the scope's lock, microseconds) would find the names
+ * gone.  From 6.19 a handle opens only a namespace with active holders,
+ * which the verdict also asks for.
  */
 bool shmdev_names_take_dead(struct list_head *victims)
 {
@@ -418,7 +445,8 @@ bool shmdev_names_take_dead(struct list_head *victims)
 		}
 		ns = s->ns;
 		nrefs = s->nregions;
-		if (s->dead || shmdev_ipc_ns_refs(ns) != nrefs) {
+		if (s->dead || shmdev_ipc_ns_refs(ns) != nrefs ||
+		    shmdev_ipc_ns_active(ns)) {
 			candidates |= !s->dead;
 			nrefs = 0;
 		}

@@ -101,6 +101,7 @@ static long shmdev_create_existing(struct shmdev_region *old,
 		}
 	}
 	shmdev_region_put(old);
+	nfd->flags = c->flags & SHMDEV_CREATE_CLOEXEC ? O_CLOEXEC : 0;
 	c->out_flags = 0;
 	return ret;
 }

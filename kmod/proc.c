@@ -85,13 +85,15 @@ static void *shmdev_seq_next(struct seq_file *m, void *v, loff_t *pos)
 {
 	struct shmdev_seq_priv *priv = m->private;
 	struct shmdev_region *r = v, *next;
+	u64 from = v == SEQ_START_TOKEN ? 0 : r->id + 1;
 
 	++*pos;
-	next = shmdev_seq_find(m, v == SEQ_START_TOKEN ? 0 : r->id + 1);
+	next = shmdev_seq_find(m, from);
 	if (v != SEQ_START_TOKEN)
 		shmdev_region_put(r);
+	/* At the end, a later read resumes where regions may come. */
 	priv->next_pos = *pos;
-	priv->next_id = next ? next->id : U64_MAX;
+	priv->next_id = next ? next->id : from;
 	return next;
 }
 

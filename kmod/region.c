@@ -162,7 +162,8 @@ bool shmdev_region_publish(struct shmdev_region *r)
 		 */
 		__module_get(THIS_MODULE);
 		kref_get(&r->ref);
-		shmdev_name_persist(r);
+		if (!shmdev_name_persist(r))
+			shmdev_region_drop_persist(r);
 	}
 	shmdev_account_publish(r);
 	return true;

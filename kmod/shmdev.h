@@ -46,17 +46,19 @@ struct shmdev_scope;
  * kref_get_unless_zero()).  Region and map files pin the module; so does
  * the PERSIST reference.
  *
- * Locking, finest first; no lock is held across copy_{to,from}_user() or
- * anything that takes mmap_lock, and none is taken under another except as
- * listed:
- *  - @lock (spinlock): uid, gid and mode, which SET changes;
+ * Locking; no lock is held across copy_{to,from}_user() or anything
+ * that takes mmap_lock:
  *  - names.c's mutex: @linked, @persist_ref, @reap_node, the name table's
  *    membership;
- *  - the scope's spinlock (names.c), inside that mutex: @ns, @scope and
- *    @scope_node, which the reaper clears when the namespace dies;
+ *  - the scope's spinlock (names.c): @ns, @scope and @scope_node, which
+ *    the reaper clears when the namespace dies;
+ *  - @lock (spinlock): uid, gid and mode, which SET changes;
  *  - limits.c's mutex: @charged and the usage counters; @live is written
  *    under it and read without it (smp_load_acquire()).
- * Everything else is fixed once the region is published.
+ * Nesting, outer first: names mutex -> scope lock -> rhashtable bucket
+ * and xarray locks (the reaper); names mutex -> @lock (UNLINK's check).
+ * limits.c's mutex nests in nothing and holds nothing.  Everything else
+ * is fixed once the region is published.
  */
 struct shmdev_region {
 	struct kref ref;
@@ -169,7 +171,7 @@ struct shmdev_region *shmdev_name_find(struct ipc_namespace *ns,
 int shmdev_name_unlink(struct ipc_namespace *ns, const char *name,
 		       struct shmdev_region **persist);
 int shmdev_name_unlink_region(struct shmdev_region *r, bool *persist);
-void shmdev_name_persist(struct shmdev_region *r);
+bool shmdev_name_persist(struct shmdev_region *r);
 bool shmdev_names_take_dead(struct list_head *victims);
 
 /* region.c */
