@@ -152,11 +152,33 @@ static void shmdev_scope_join(struct shmdev_scope *s, struct shmdev_region *r)
 	WRITE_ONCE(r->ns, get_ipc_ns(s->ns));
 }
 
+/*
+ * @r joins the live scope keyed @key, if there is one.  Returns whether a
+ * scope was there, live or dying (its last region takes it out of the
+ * xarray and frees it under its own lock and RCU).
+ */
+static bool shmdev_scope_try_join(struct shmdev_region *r, unsigned long key)
+{
+	struct shmdev_scope *s;
+
+	rcu_read_lock();
+	s = xa_load(&shmdev_scopes, key);
+	if (s) {
+		spin_lock(&s->lock);
+		if (!s->dead)
+			shmdev_scope_join(s, r);
+		spin_unlock(&s->lock);
+	}
+	rcu_read_unlock();
+	return s;
+}
+
 /* The new region @r holds @ns, the caller's namespace. */
 int shmdev_scope_attach(struct shmdev_region *r, struct ipc_namespace *ns)
 {
 	unsigned long key = ns->ns.inum;
 	struct shmdev_scope *s, *new;
+	bool found;
 	int ret = 0;
 
 	if (shmdev_ipc_ns_is_init(ns)) {
@@ -167,15 +189,7 @@ int shmdev_scope_attach(struct shmdev_region *r, struct ipc_namespace *ns)
 		spin_unlock(&s->lock);
 		return 0;
 	}
-	rcu_read_lock();
-	s = xa_load(&shmdev_scopes, key);
-	if (s) {
-		spin_lock(&s->lock);
-		if (!s->dead)
-			shmdev_scope_join(s, r);
-		spin_unlock(&s->lock);
-	}
-	rcu_read_unlock();
+	shmdev_scope_try_join(r, key);
 	if (r->scope)
 		return 0;
 
@@ -186,25 +200,13 @@ int shmdev_scope_attach(struct shmdev_region *r, struct ipc_namespace *ns)
 	new->ns = ns;
 	INIT_LIST_HEAD(&new->regions);
 
-	/*
-	 * The mutex keeps other inserters out.  A scope found may be dying:
-	 * its last region takes it out of the xarray and frees it under its
-	 * own lock and RCU, not the mutex; then look again.
-	 */
+	/* The mutex keeps other inserters out; a dying scope, look again. */
 	mutex_lock(&shmdev_names_lock);
 	for (;;) {
-		rcu_read_lock();
-		s = xa_load(&shmdev_scopes, key);
-		if (s) {
-			spin_lock(&s->lock);
-			if (!s->dead)
-				shmdev_scope_join(s, r);
-			spin_unlock(&s->lock);
-		}
-		rcu_read_unlock();
+		found = shmdev_scope_try_join(r, key);
 		if (r->scope)
 			break;
-		if (s)
+		if (found)
 			continue;
 		/* @r is in the new scope before anyone can find it. */
 		spin_lock(&new->lock);
