@@ -33,7 +33,7 @@ failed=0
 table=(
 	"leak-mapping|guest|t_chaos|SHMDEV_CHAOS_SECONDS=10|FAIL	guest/t_chaos"
 	"drop-keeps-lock|guest|t_load|SHMDEV_LOAD_SECONDS=10 SHMDEV_TEST_TIMEOUT=60|blocked for more than"
-	"copy-in-overflow|guest|t_ioctl_fuzz|SHMDEV_FUZZ_SECONDS=10|usercopy|stack-protector|BUG:|general protection"
+	"copy-in-overflow|guest|t_ioctl_fuzz|SHMDEV_FUZZ_SECONDS=10|usercopy|__copy_overflow|stack-protector|BUG:|general protection"
 	"warn-unknown-cmd|guest|t_trinity||WARNING: .*shmdev"
 	"open-no-perm|guest|t_hostile_users||FAIL	guest/t_hostile_users"
 	"list-unchecked-heap|unit|test_list||FAILED +\] test_hostile_peer|runtime error:|ERROR: AddressSanitizer"
