@@ -295,6 +295,16 @@ static int pool_lost_worker(struct shmdev_pool *p)
 }
 
 /*
+ * Wait for @pid to end, through signals: a caller whose signal handlers
+ * lack SA_RESTART must not be left with an unreaped worker.
+ */
+static void reap(pid_t pid, int *st)
+{
+	while (waitpid(pid, st, 0) < 0 && errno == EINTR)
+		;
+}
+
+/*
  * A worker died mid-job: the job has failed, and the others must not go
  * on writing the list after the caller is told so.  They are killed and
  * reaped; the pool stays broken.
@@ -308,7 +318,7 @@ static void pool_stop_workers(struct shmdev_pool *p)
 		if (p->pids[i] <= 0)
 			continue;
 		kill(p->pids[i], SIGKILL);
-		waitpid(p->pids[i], NULL, 0);
+		reap(p->pids[i], NULL);
 		p->pids[i] = 0;
 	}
 }
@@ -521,7 +531,7 @@ int shmdev_pool_destroy(struct shmdev_pool *p)
 			}
 			if (tries == 1000) {
 				kill(p->pids[i], SIGKILL);
-				waitpid(p->pids[i], &st, 0);
+				reap(p->pids[i], &st);
 				ret = -ETIMEDOUT;
 			} else if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 				ret = -ECHILD;
