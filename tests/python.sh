@@ -12,7 +12,8 @@
 #
 # usage: python.sh RESULTS
 set -u
-results=$1
+# Absolute: the suites run from / (make check passes build/check/...).
+results=$(realpath -m "$1")
 top=$(cd "$(dirname "$0")/.." && pwd)
 py=/usr/bin/python3
 [ -x "$py" ] || py=python3
