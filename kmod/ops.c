@@ -25,7 +25,7 @@ static_assert(sizeof(struct shmdev_create) == SHMDEV_CREATE_SIZE_VER0);
 static_assert(sizeof(struct shmdev_open) == SHMDEV_OPEN_SIZE_VER0);
 static_assert(sizeof(struct shmdev_unlink) == SHMDEV_UNLINK_SIZE_VER0);
 static_assert(sizeof(struct shmdev_remove) == SHMDEV_REMOVE_SIZE_VER0);
-static_assert(sizeof(struct shmdev_stat) == SHMDEV_STAT_SIZE_VER0);
+static_assert(sizeof(struct shmdev_stat) == SHMDEV_STAT_SIZE_VER1);
 static_assert(sizeof(struct shmdev_set) == SHMDEV_SET_SIZE_VER0);
 
 static struct ipc_namespace *shmdev_current_ns(void)

@@ -39,8 +39,16 @@
 				 (SHMDEV_VERSION_MINOR << 8) | \
 				 SHMDEV_VERSION_PATCH)
 
-/* Bumped only on an incompatible ABI change (never so far). */
-#define SHMDEV_ABI_VERSION	1
+/*
+ * The ABI's revision, raised when it grows.  Every revision keeps every
+ * earlier one working unchanged (struct sizes are negotiated, see below),
+ * so a client checks the features it needs in SHMDEV_IOC_GET_INFO's
+ * @features rather than this number.
+ *   1: regions, PERSIST, POPULATE, huge pages, listing, REMOVE.
+ *   2: RESIZE, SEAL, NOTIFY (the doorbell: poll(2) and read(2) of region
+ *      fds); STAT grew to 416 bytes.
+ */
+#define SHMDEV_ABI_VERSION	2
 
 /*
  * Overview
@@ -186,6 +194,9 @@ struct shmdev_info {
 #define SHMDEV_FEAT_HUGE	(1ULL << 3)	/* 2 MiB pages where available */
 #define SHMDEV_FEAT_LISTING	(1ULL << 4)	/* /proc/shmdev */
 #define SHMDEV_FEAT_ADMIN	(1ULL << 5)	/* REMOVE, /proc/shmdev-all */
+#define SHMDEV_FEAT_RESIZE	(1ULL << 6)	/* RESIZE, STAT's generation */
+#define SHMDEV_FEAT_SEAL	(1ULL << 7)	/* SEAL, STAT's seals */
+#define SHMDEV_FEAT_NOTIFY	(1ULL << 8)	/* NOTIFY, poll(2), read(2) */
 
 #define SHMDEV_NAME_SIZE	256
 #define SHMDEV_NAME_MAX		(SHMDEV_NAME_SIZE - 1)
@@ -338,8 +349,16 @@ struct shmdev_remove {
  * @pad:	out: 0
  * @reserved:	in: must be 0; out: 0
  * @name:	out: the name, empty for an unnamed region
+ * @generation:	out: how many times RESIZE changed the size (size 416 on)
+ * @events:	out: the region's doorbell count: rings and size changes
+ *		since it was created (size 416 on)
+ * @seen:	out: the value of @events this fd last acknowledged; @events
+ *		minus @seen is what a read(2) would return now (size 416 on)
+ * @seals:	out: SHMDEV_SEAL_* in force (size 416 on)
+ * @pad2:	out: 0
  *
- * Errors: -EINVAL (flags, reserved), -EFAULT.
+ * A caller passing the first published size (384) gets the fields up to
+ * @name.  Errors: -EINVAL (flags, reserved), -EFAULT.
  */
 struct shmdev_stat {
 	__u32 flags;
@@ -361,9 +380,15 @@ struct shmdev_stat {
 	__u32 pad;
 	__u64 reserved[4];
 	__u8 name[SHMDEV_NAME_SIZE];
+	__u64 generation;
+	__u64 events;
+	__u64 seen;
+	__u32 seals;
+	__u32 pad2;
 };
 
-#define SHMDEV_STAT_SIZE_VER0	384
+#define SHMDEV_STAT_SIZE_VER0	384	/* first published size */
+#define SHMDEV_STAT_SIZE_VER1	416	/* + generation, events, seen, seals */
 
 #define SHMDEV_STATE_NAMED	(1U << 0)	/* created with a name */
 #define SHMDEV_STATE_LINKED	(1U << 1)	/* the name is still linked */
@@ -399,8 +424,165 @@ struct shmdev_set {
 #define SHMDEV_IOC_SET		_IOW(SHMDEV_IOC_MAGIC, 0x11, struct shmdev_set)
 
 /*
- * Device commands (GET_INFO, CREATE, OPEN, UNLINK) on a region fd, and
- * region commands (STAT, SET) on the device, give -ENOTTY.
+ * struct shmdev_resize - SHMDEV_IOC_RESIZE on a read-write region fd
+ * @size:	in: the new size in bytes, rounded up to the page size; 0, or
+ *		more than the largest file size, gives -EINVAL
+ * @flags:	in: must be 0
+ * @pad:	in: must be 0
+ * @generation:	out: the region's generation after the call
+ * @reserved:	in: must be 0
+ *
+ * Changes the size of the region for every holder, as ftruncate(2) of a
+ * memfd does.  The limits are checked first, for the bytes added: more
+ * than max_region_bytes gives -EFBIG, max_total_bytes -ENOSPC,
+ * max_uid_bytes (of the region's creator) -EDQUOT; then nothing has
+ * changed.  Growth reads as zeros.  A region created with
+ * SHMDEV_CREATE_POPULATE gets the new memory allocated now, or -ENOMEM
+ * and no change; never SIGBUS later.  Shrinking frees the memory past the
+ * new end at once: any mapping of it (existing ones too) gets SIGBUS
+ * there, as after ftruncate(2) of shmem.  Mappings keep their length: to
+ * see more of a grown region, map it again.  mmap(2) takes offsets and
+ * lengths within the size at the time of the call.
+ *
+ * A call that changes the size increments the generation (STAT) and
+ * rings the region's doorbell once (see SHMDEV_IOC_NOTIFY), so that other
+ * holders learn of it and map again; a call that leaves the page-rounded
+ * size as it is changes nothing and succeeds.  Growth in multiples of
+ * 2 MiB keeps new mappings of the whole region on 2 MiB pages.  Name,
+ * PERSIST, owner and permissions are unchanged.  Concurrent resizes of
+ * one region are serialised.
+ *
+ * Errors: -EINVAL (size, flags, pad, reserved), -EBADF (the fd is
+ * read-only), -EPERM (SHMDEV_SEAL_GROW or SHMDEV_SEAL_SHRINK forbids the
+ * change), -EFBIG, -ENOSPC, -EDQUOT, -ENOMEM, -EINTR (a fatal signal
+ * while populating), -EFAULT.
+ */
+struct shmdev_resize {
+	__u64 size;
+	__u32 flags;
+	__u32 pad;
+	__u64 generation;
+	__u64 reserved[4];
+};
+
+#define SHMDEV_RESIZE_SIZE_VER0	56
+
+#define SHMDEV_IOC_RESIZE	_IOWR(SHMDEV_IOC_MAGIC, 0x12, struct shmdev_resize)
+
+/*
+ * struct shmdev_seal - SHMDEV_IOC_SEAL on a region fd
+ * @add:	in: SHMDEV_SEAL_* to add (others: -EINVAL); 0 only reads
+ * @flags:	in: must be 0
+ * @seals:	out: the seals in force after the call
+ * @pad:	in: must be 0
+ * @reserved:	in: must be 0
+ *
+ * Seals are memfd's (fcntl(2) F_ADD_SEALS), with the same bit values, on
+ * a named region.  They are one-way: no call removes one.  Adding needs
+ * a read-write fd; reading does not.  Adding seals already in force
+ * succeeds, except that once SHMDEV_SEAL_SEAL is in force any nonzero
+ * @add gives -EPERM.
+ *
+ *  - SHMDEV_SEAL_SEAL: no further seals.
+ *  - SHMDEV_SEAL_SHRINK, SHMDEV_SEAL_GROW: RESIZE to a smaller, larger
+ *    size gives -EPERM.
+ *  - SHMDEV_SEAL_WRITE: the memory never changes again.  Adding it gives
+ *    -EBUSY while any mapping could write: a shared mapping of a
+ *    read-write fd, whatever its current protection (mprotect(2) could
+ *    add PROT_WRITE), or a page pinned (pin_user_pages: io_uring fixed
+ *    buffers, RDMA, O_DIRECT in flight) through one that is gone.  Once
+ *    it is in force, mmap(2) with PROT_WRITE gives -EPERM, mappings
+ *    without it cannot gain it (mprotect(2) gives -EACCES), and OPEN
+ *    read-write (also CREATE of the existing name) gives -EPERM.
+ *    Read-only opens and mappings go on as before.  Before Linux 6.7,
+ *    a read-write fd's shared mapping, even without PROT_WRITE, counts
+ *    as writable (as memfd's do there): map through a read-only fd.
+ *  - SHMDEV_SEAL_FUTURE_WRITE: no new way to write: mmap(2) with
+ *    PROT_WRITE gives -EPERM, new mappings cannot gain it, OPEN
+ *    read-write gives -EPERM; mappings that were writable before stay
+ *    so.  Adding it never fails with -EBUSY.
+ *
+ * Sealing changes nothing that a holder had (its fd's mode, its
+ * mappings' protections) except by these rules, and grants nothing.
+ * The seals are shown by STAT and in /proc/shmdev.
+ *
+ * Errors: -EINVAL (@add, flags, pad, reserved), -EBADF (adding through a
+ * read-only fd), -EPERM (SHMDEV_SEAL_SEAL is in force), -EBUSY (see
+ * SHMDEV_SEAL_WRITE), -EFAULT.
+ */
+struct shmdev_seal {
+	__u32 add;
+	__u32 flags;
+	__u32 seals;
+	__u32 pad;
+	__u64 reserved[4];
+};
+
+#define SHMDEV_SEAL_SIZE_VER0	48
+
+/* The values of fcntl(2)'s F_SEAL_*. */
+#define SHMDEV_SEAL_SEAL	0x0001
+#define SHMDEV_SEAL_SHRINK	0x0002
+#define SHMDEV_SEAL_GROW	0x0004
+#define SHMDEV_SEAL_WRITE	0x0008
+#define SHMDEV_SEAL_FUTURE_WRITE 0x0010
+#define SHMDEV_SEAL_VALID	(SHMDEV_SEAL_SEAL | SHMDEV_SEAL_SHRINK | \
+				 SHMDEV_SEAL_GROW | SHMDEV_SEAL_WRITE | \
+				 SHMDEV_SEAL_FUTURE_WRITE)
+
+#define SHMDEV_IOC_SEAL		_IOWR(SHMDEV_IOC_MAGIC, 0x13, struct shmdev_seal)
+
+/*
+ * struct shmdev_notify - SHMDEV_IOC_NOTIFY on a region fd: the doorbell
+ * @flags:	in: SHMDEV_NOTIFY_* (others: -EINVAL); 0 only reads
+ * @pad:	in: must be 0
+ * @events:	out: the region's count after the call
+ * @pending:	out: events this fd had not acknowledged, before the call's
+ *		SHMDEV_NOTIFY_ACK
+ * @reserved:	in: must be 0
+ *
+ * Every region has a doorbell: a 64-bit count of events, the rings
+ * (SHMDEV_NOTIFY_RING, by any holder, read-only ones too) and the
+ * RESIZEs that changed the size.  Every region file (each CREATE and OPEN
+ * makes one, with its own cursor; dup(2), fork(2) and SCM_RIGHTS share
+ * it, as they share a file offset) remembers the count it last
+ * acknowledged, starting from the count when it was made.  The file is
+ * readable (poll(2), select(2), epoll(7): EPOLLIN | EPOLLRDNORM) while
+ * the count is past its cursor.  Acknowledging (SHMDEV_NOTIFY_ACK, or a
+ * read(2)) returns how many events were missed and moves the cursor to
+ * the count, atomically with respect to every ring: no ring is lost, and
+ * each is seen by every file once.  The count and the cursor both live in
+ * the kernel with the region, so a doorbell works across processes, IPC
+ * namespaces and fd passing, follows the region's permissions (whoever
+ * can open it can ring it), and goes when the region goes.
+ *
+ * read(2) of a region fd takes a buffer of at least 8 bytes (else
+ * -EINVAL) and returns 8: a __u64, the number of events since the file
+ * last acknowledged, never 0; it blocks until there is one, or gives
+ * -EAGAIN with O_NONBLOCK (fcntl(2) F_SETFL), as an eventfd does.
+ *
+ * Errors: -EINVAL (flags, pad, reserved), -EFAULT.
+ */
+struct shmdev_notify {
+	__u32 flags;
+	__u32 pad;
+	__u64 events;
+	__u64 pending;
+	__u64 reserved[4];
+};
+
+#define SHMDEV_NOTIFY_SIZE_VER0	56
+
+#define SHMDEV_NOTIFY_RING	(1U << 0)	/* count one event, wake waiters */
+#define SHMDEV_NOTIFY_ACK	(1U << 1)	/* move this file's cursor to the count */
+#define SHMDEV_NOTIFY_VALID_FLAGS (SHMDEV_NOTIFY_RING | SHMDEV_NOTIFY_ACK)
+
+#define SHMDEV_IOC_NOTIFY	_IOWR(SHMDEV_IOC_MAGIC, 0x14, struct shmdev_notify)
+
+/*
+ * Device commands (GET_INFO, CREATE, OPEN, UNLINK, REMOVE) on a region
+ * fd, and region commands (STAT, SET, RESIZE, SEAL, NOTIFY) on the
+ * device, give -ENOTTY.
  */
 
 #endif /* _UAPI_LINUX_SHMDEV_H */
