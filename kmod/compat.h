@@ -54,6 +54,31 @@ static inline struct file *shmdev_shmem_setup(struct vfsmount *mnt,
 }
 
 /*
+ * vm_flags_clear() (6.3) replaced writing vma->vm_flags directly, which
+ * 6.1 still does.
+ */
+static inline void shmdev_vm_flags_clear(struct vm_area_struct *vma,
+					 unsigned long flags)
+{
+#ifdef SHMDEV_HAVE_VM_FLAGS_CLEAR
+	vm_flags_clear(vma, flags);
+#else
+	vma->vm_flags &= ~flags;
+#endif
+}
+
+/*
+ * The identity mapping for ->setattr(): idmapped mounts made it a
+ * struct mnt_idmap in 6.3 (SHMDEV_HAVE_MNT_IDMAP); 6.1 passes the
+ * initial user namespace.
+ */
+#ifdef SHMDEV_HAVE_MNT_IDMAP
+#define SHMDEV_NOP_IDMAP	(&nop_mnt_idmap)
+#else
+#define SHMDEV_NOP_IDMAP	(&init_user_ns)
+#endif
+
+/*
  * 6.12 removed no_llseek: a NULL ->llseek (with nonseekable_open() or an
  * anon file without FMODE_LSEEK) refuses seeks the same way.
  */

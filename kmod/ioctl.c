@@ -33,6 +33,9 @@ union shmdev_ioctl_arg {
 	struct shmdev_remove remove;
 	struct shmdev_stat stat;
 	struct shmdev_set set;
+	struct shmdev_resize resize;
+	struct shmdev_seal seal;
+	struct shmdev_notify notify;
 };
 
 static const struct shmdev_cmd *shmdev_cmd_find(const struct shmdev_cmd *table,

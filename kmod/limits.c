@@ -61,7 +61,10 @@ struct shmdev_usage {
 	u64 regions;
 };
 
-/* Protects shmdev_stats, shmdev_uids and every region's charged flag. */
+/*
+ * Protects shmdev_stats, shmdev_uids and every region's charged flag and
+ * charged_bytes.
+ */
 static DEFINE_MUTEX(shmdev_acct_lock);
 /* kuid value -> struct shmdev_usage, present while the uid holds regions. */
 static DEFINE_XARRAY(shmdev_uids);
@@ -193,6 +196,7 @@ int shmdev_charge(struct shmdev_region *r)
 	u->regions++;
 	shmdev_stats.pending_bytes += r->size;
 	shmdev_stats.pending_regions++;
+	r->charged_bytes = r->size;
 	r->charged = true;
 	ret = 0;
 out_unlock:
@@ -210,16 +214,17 @@ void shmdev_uncharge(struct shmdev_region *r)
 		goto out_unlock;
 	r->charged = false;
 	if (r->live) {
-		shmdev_stats.cur_bytes -= r->size;
+		shmdev_stats.cur_bytes -= r->charged_bytes;
 		shmdev_stats.cur_regions--;
 		shmdev_stats.destroyed++;
 	} else {
-		shmdev_stats.pending_bytes -= r->size;
+		shmdev_stats.pending_bytes -= r->charged_bytes;
 		shmdev_stats.pending_regions--;
 	}
 	u = xa_load(&shmdev_uids, __kuid_val(r->cuid));
 	if (!WARN_ON_ONCE(!u)) {
-		u->bytes = u->bytes == U64_MAX ? U64_MAX : u->bytes - r->size;
+		u->bytes = u->bytes == U64_MAX ? U64_MAX :
+			   u->bytes - r->charged_bytes;
 		u->regions--;
 		shmdev_usage_put(r->cuid, u);
 	}
@@ -234,9 +239,9 @@ out_unlock:
 void shmdev_account_publish(struct shmdev_region *r)
 {
 	mutex_lock(&shmdev_acct_lock);
-	shmdev_stats.pending_bytes -= r->size;
+	shmdev_stats.pending_bytes -= r->charged_bytes;
 	shmdev_stats.pending_regions--;
-	shmdev_stats.cur_bytes += r->size;
+	shmdev_stats.cur_bytes += r->charged_bytes;
 	shmdev_stats.cur_regions++;
 	shmdev_stats.created++;
 	shmdev_stats.peak_bytes = max(shmdev_stats.peak_bytes,
@@ -244,6 +249,58 @@ void shmdev_account_publish(struct shmdev_region *r)
 	/* Pairs with shmdev_region_is_live(): r->shmem and all else first. */
 	smp_store_release(&r->live, true);
 	mutex_unlock(&shmdev_acct_lock);
+}
+
+/*
+ * RESIZE of the live region @r to @size bytes: check the limits for what
+ * it adds, as CREATE does (max_region_bytes: -EFBIG, max_total_bytes:
+ * -ENOSPC, max_uid_bytes of its creator: -EDQUOT), and count it; a shrink
+ * always succeeds.  Nothing changes on failure.
+ */
+int shmdev_charge_resize(struct shmdev_region *r, u64 size)
+{
+	u64 max = READ_ONCE(shmdev_max_region_bytes);
+	struct shmdev_usage *u;
+	u64 old, add, total;
+	int ret = 0;
+
+	if (size > r->charged_bytes && max && size > max)
+		return -EFBIG;
+	mutex_lock(&shmdev_acct_lock);
+	u = xa_load(&shmdev_uids, __kuid_val(r->cuid));
+	if (WARN_ON_ONCE(!r->charged || !r->live || !u)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	old = r->charged_bytes;
+	if (size <= old) {
+		shmdev_stats.cur_bytes -= old - size;
+		if (u->bytes != U64_MAX)
+			u->bytes -= old - size;
+		r->charged_bytes = size;
+		goto out_unlock;
+	}
+	add = size - old;
+	ret = -ENOSPC;
+	if (check_add_overflow(shmdev_stats.cur_bytes,
+			       shmdev_stats.pending_bytes, &total) ||
+	    check_add_overflow(total, add, &total) ||
+	    shmdev_over_global(total - add, add,
+			       READ_ONCE(shmdev_max_total_bytes)))
+		goto out_unlock;
+	ret = -EDQUOT;
+	if (shmdev_over(u->bytes, add, READ_ONCE(shmdev_max_uid_bytes)))
+		goto out_unlock;
+	if (check_add_overflow(u->bytes, add, &u->bytes))
+		u->bytes = U64_MAX;
+	shmdev_stats.cur_bytes += add;
+	shmdev_stats.peak_bytes = max(shmdev_stats.peak_bytes,
+				      shmdev_stats.cur_bytes);
+	r->charged_bytes = size;
+	ret = 0;
+out_unlock:
+	mutex_unlock(&shmdev_acct_lock);
+	return ret;
 }
 
 void shmdev_counters_read(struct shmdev_counters *c)

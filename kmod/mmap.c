@@ -28,6 +28,14 @@
  *    fallocate(2).  Region fds are anonymous inodes, which no open takes.
  * A map file holds a region reference; mappings live no longer than their
  * vm_file, so the region outlives every mapping of it.
+ *
+ * Seeing every mapping also lets shmdev seal writes as memfd does
+ * (mm/memfd.c): shared mappings that could write are counted in
+ * region->writers, as i_mmap_writable counts them for a file, and
+ * SHMDEV_SEAL_WRITE denies new ones by making the count negative
+ * (shmdev_writers_deny()).  The inode's own i_mmap_writable cannot serve:
+ * before 6.7, mmap(2) counts a mapping there only after ->mmap (on
+ * vm_file, our map file), unconditionally, so a deny would be undone.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -61,11 +69,29 @@ shmdev_shmem_ops(struct vm_area_struct *vma)
 	return READ_ONCE(shmdev_vma_map(vma)->vm_ops);
 }
 
+/*
+ * A shared mapping that can write now or after mprotect(2).  A read-only
+ * fd's MAP_SHARED has VM_MAYSHARE but neither flag.
+ */
+static bool shmdev_vma_may_write(struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & (VM_SHARED | VM_MAYWRITE)) ==
+	       (VM_SHARED | VM_MAYWRITE);
+}
+
+/*
+ * A copy of a mapping (fork, split, mremap) is counted as its original
+ * was: a writable original exists, so the write seal is not in force
+ * and the count is not negative.
+ */
 static void shmdev_vm_open(struct vm_area_struct *vma)
 {
 	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
+	struct shmdev_region *r = shmdev_vma_map(vma)->region;
 
-	atomic_inc(&shmdev_vma_map(vma)->region->nmaps);
+	atomic_inc(&r->nmaps);
+	if (shmdev_vma_may_write(vma))
+		atomic_inc(&r->writers);
 	if (ops->open)
 		ops->open(vma);
 }
@@ -73,10 +99,13 @@ static void shmdev_vm_open(struct vm_area_struct *vma)
 static void shmdev_vm_close(struct vm_area_struct *vma)
 {
 	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
+	struct shmdev_region *r = shmdev_vma_map(vma)->region;
 
 	if (ops->close)
 		ops->close(vma);
-	atomic_dec(&shmdev_vma_map(vma)->region->nmaps);
+	if (shmdev_vma_may_write(vma))
+		atomic_dec(&r->writers);
+	atomic_dec(&r->nmaps);
 }
 
 static vm_fault_t shmdev_vm_fault(struct vm_fault *vmf)
@@ -167,6 +196,31 @@ static const struct vm_operations_struct shmdev_vm_ops = {
 };
 
 /*
+ * Admit a new mapping past the write seals, as memfd_check_seals_mmap()
+ * does: once SHMDEV_SEAL_WRITE or SHMDEV_SEAL_FUTURE_WRITE is in force,
+ * PROT_WRITE gives -EPERM and a read-only shared mapping loses
+ * VM_MAYWRITE, so that mprotect(2) cannot make it writable.  Otherwise a
+ * mapping that could write is counted, which the write seal waits for.
+ * A seal racing this call either finds the count raised (the write seal
+ * fails, or the future-write seal leaves a mapping that began before
+ * it) or denies it first.  Returns whether the mapping was counted.
+ */
+static int shmdev_map_admit(struct shmdev_region *r, struct vm_area_struct *vma)
+{
+	if (!shmdev_vma_may_write(vma))
+		return 0;
+	if (atomic_inc_unless_negative(&r->writers)) {
+		if (!(READ_ONCE(r->seals) & SHMDEV_SEAL_FUTURE_WRITE))
+			return 1;
+		atomic_dec(&r->writers);
+	}
+	if (vma->vm_flags & VM_WRITE)
+		return -EPERM;
+	shmdev_vm_flags_clear(vma, VM_MAYWRITE);
+	return 0;
+}
+
+/*
  * Every mapping of a map file: the first, from shmdev_region_mmap(), and
  * any remap_file_pages(2) makes of it.
  */
@@ -174,26 +228,55 @@ static int shmdev_map_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct shmdev_map *m = file->private_data;
 	struct shmdev_region *r = m->region;
-	unsigned long pages = r->size >> PAGE_SHIFT;
-	int ret;
+	unsigned long pages = READ_ONCE(r->size) >> PAGE_SHIFT;
+	int counted, ret;
 
 	/* MAP_SHARED only; a read-only fd's MAP_SHARED has VM_MAYSHARE. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/*
+	 * Within the size now.  A shrink racing this call leaves the part
+	 * past the new end to SIGBUS, as it does for existing mappings.
+	 */
 	if (vma->vm_pgoff >= pages || vma_pages(vma) > pages - vma->vm_pgoff)
 		return -EINVAL;
 
+	counted = shmdev_map_admit(r, vma);
+	if (counted < 0)
+		return counted;
 	ret = shmdev_vfs_mmap(r->shmem, vma);
 	if (ret)
-		return ret;
+		goto out_uncount;
 	/* shmem's vm_ops always fault; anything else is a kernel we do not know. */
 	if (WARN_ON_ONCE(!vma->vm_ops || !vma->vm_ops->fault ||
-			 vma->vm_ops->page_mkwrite))
-		return -EINVAL;
+			 vma->vm_ops->page_mkwrite)) {
+		ret = -EINVAL;
+		goto out_uncount;
+	}
 	WRITE_ONCE(m->vm_ops, vma->vm_ops);
 	vma->vm_ops = &shmdev_vm_ops;
 	atomic_inc(&r->nmaps);
 	return 0;
+
+out_uncount:
+	if (counted)
+		atomic_dec(&r->writers);
+	return ret;
+}
+
+/*
+ * SHMDEV_SEAL_WRITE: deny new shared mappings that could write, as
+ * mapping_deny_writable() does; -EBUSY while one exists.  Undone by
+ * shmdev_writers_allow() when the seal fails after all.
+ */
+int shmdev_writers_deny(struct shmdev_region *r)
+{
+	return atomic_dec_unless_positive(&r->writers) ? 0 : -EBUSY;
+}
+
+void shmdev_writers_allow(struct shmdev_region *r)
+{
+	atomic_inc(&r->writers);
 }
 
 /*
@@ -342,7 +425,7 @@ static struct file *shmdev_map_file(struct shmdev_region *r, int oflags)
 
 int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	struct shmdev_region *r = file->private_data;
+	struct shmdev_region *r = shmdev_region_of(file);
 	struct file *map;
 
 	/*
@@ -368,29 +451,31 @@ unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long pgoff,
 					      unsigned long flags)
 {
-	return shmdev_shmem_area(file->private_data, addr, len, pgoff, flags);
+	return shmdev_shmem_area(shmdev_region_of(file), addr, len, pgoff,
+				 flags);
 }
 
 /*
- * Bytes of @r's page cache that are mapped by a PMD somewhere now.  Under
- * the xarray lock a folio can be neither split nor removed from the file;
- * the lock is dropped every SHMDEV_WALK_BATCH entries.
+ * Call @fn on each folio of @r's page cache until it returns true; returns
+ * the sum of what @fn added to *@sum.  Under the xarray lock a folio can be
+ * neither split nor removed from the file; the lock is dropped every
+ * SHMDEV_WALK_BATCH entries.
  */
 #define SHMDEV_WALK_BATCH	1024
 
-u64 shmdev_region_huge_bytes(struct shmdev_region *r)
+static void shmdev_walk(struct shmdev_region *r,
+			bool (*fn)(struct folio *folio, u64 *sum), u64 *sum)
 {
 	XA_STATE(xas, &r->shmem->f_mapping->i_pages, 0);
 	struct folio *folio;
 	unsigned int n = 0;
-	u64 bytes = 0;
 
 	xas_lock_irq(&xas);
 	xas_for_each(&xas, folio, ULONG_MAX) {
 		if (xa_is_value(folio))
 			continue;
-		if (folio_test_large(folio) && folio_entire_mapcount(folio) > 0)
-			bytes += folio_size(folio);
+		if (fn(folio, sum))
+			break;
 		if (++n % SHMDEV_WALK_BATCH == 0) {
 			xas_pause(&xas);
 			xas_unlock_irq(&xas);
@@ -399,5 +484,90 @@ u64 shmdev_region_huge_bytes(struct shmdev_region *r)
 		}
 	}
 	xas_unlock_irq(&xas);
+}
+
+static bool shmdev_walk_huge(struct folio *folio, u64 *bytes)
+{
+	if (folio_test_large(folio) && folio_entire_mapcount(folio) > 0)
+		*bytes += folio_size(folio);
+	return false;
+}
+
+/* Bytes of @r's page cache that are mapped by a PMD somewhere now. */
+u64 shmdev_region_huge_bytes(struct shmdev_region *r)
+{
+	u64 bytes = 0;
+
+	shmdev_walk(r, shmdev_walk_huge, &bytes);
 	return bytes;
+}
+
+static bool shmdev_walk_pinned(struct folio *folio, u64 *pinned)
+{
+	*pinned = folio_maybe_dma_pinned(folio);
+	return *pinned;
+}
+
+/*
+ * Whether a page of @r may be pinned (pin_user_pages(): io_uring fixed
+ * buffers, RDMA, O_DIRECT in flight), so that it could still be written
+ * without a mapping.  memfd waits a while for such pins to go
+ * (memfd_wait_for_pins(), not exported); shmdev reports them at once.
+ * False positives are possible (folio_maybe_dma_pinned()).
+ */
+bool shmdev_region_pinned(struct shmdev_region *r)
+{
+	u64 pinned = 0;
+
+	shmdev_walk(r, shmdev_walk_pinned, &pinned);
+	return pinned;
+}
+
+/*
+ * Allocate @len bytes of @shmem from @offset now, growing it to the end
+ * of the range if it was smaller, and fail with -ENOMEM rather than
+ * SIGBUS later.  __GFP_RETRY_MAYFAIL keeps both the page allocator and the
+ * memory cgroup from OOM-killing: a charge over memory.max fails instead.
+ * On failure shmem frees what it allocated and leaves the size alone.
+ */
+int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len)
+{
+	struct address_space *mapping = shmem->f_mapping;
+	gfp_t gfp = mapping_gfp_mask(mapping);
+	int ret;
+
+	if (len >> PAGE_SHIFT > si_mem_available())
+		return -ENOMEM;
+	mapping_set_gfp_mask(mapping, gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
+	ret = vfs_fallocate(shmem, 0, offset, len);
+	mapping_set_gfp_mask(mapping, gfp);
+	if (ret == -ENOSPC)
+		ret = -ENOMEM;
+	return ret;
+}
+
+/*
+ * Change @shmem's size as ftruncate(2) would, through shmem's own
+ * ->setattr(ATTR_SIZE): a shrink unmaps what lies past the new end from
+ * every mapping (SIGBUS there) and frees it.
+ *
+ * DESIGN.md says notify_change(); it refuses here.  notify_change() gives
+ * -EOVERFLOW for an inode whose owner no namespace maps, and the inode's
+ * INVALID_UID is what keeps /proc/PID/map_files out (see
+ * shmdev_shmem_seal()).  What notify_change() adds around ->setattr has
+ * nothing to act on for this inode: no path reaches it, so it has no
+ * leases, no fsnotify watches and no LSM label anyone set; the caller's
+ * right to resize was checked as the region's (a read-write fd).
+ */
+int shmdev_shmem_set_size(struct file *shmem, loff_t size)
+{
+	struct dentry *dentry = shmem->f_path.dentry;
+	struct inode *inode = d_inode(dentry);
+	struct iattr ia = { .ia_valid = ATTR_SIZE, .ia_size = size };
+	int ret;
+
+	inode_lock(inode);
+	ret = inode->i_op->setattr(SHMDEV_NOP_IDMAP, dentry, &ia);
+	inode_unlock(inode);
+	return ret;
 }

@@ -27,6 +27,9 @@ static_assert(sizeof(struct shmdev_unlink) == SHMDEV_UNLINK_SIZE_VER0);
 static_assert(sizeof(struct shmdev_remove) == SHMDEV_REMOVE_SIZE_VER0);
 static_assert(sizeof(struct shmdev_stat) == SHMDEV_STAT_SIZE_VER1);
 static_assert(sizeof(struct shmdev_set) == SHMDEV_SET_SIZE_VER0);
+static_assert(sizeof(struct shmdev_resize) == SHMDEV_RESIZE_SIZE_VER0);
+static_assert(sizeof(struct shmdev_seal) == SHMDEV_SEAL_SIZE_VER0);
+static_assert(sizeof(struct shmdev_notify) == SHMDEV_NOTIFY_SIZE_VER0);
 
 static struct ipc_namespace *shmdev_current_ns(void)
 {
@@ -47,37 +50,19 @@ static long shmdev_cmd_info(struct file *dev, void *karg,
 	info->info_size = sizeof(*info);
 	info->features = SHMDEV_FEAT_REGIONS | SHMDEV_FEAT_PERSIST |
 			 SHMDEV_FEAT_POPULATE | SHMDEV_FEAT_HUGE |
-			 SHMDEV_FEAT_LISTING | SHMDEV_FEAT_ADMIN;
+			 SHMDEV_FEAT_LISTING | SHMDEV_FEAT_ADMIN |
+			 SHMDEV_FEAT_RESIZE | SHMDEV_FEAT_SEAL |
+			 SHMDEV_FEAT_NOTIFY;
 	shmdev_info_fill(info);
 	return 0;
 }
 
 /*
- * Allocate everything now, failing with -ENOMEM rather than SIGBUS later.
- * __GFP_RETRY_MAYFAIL keeps both the page allocator and the memory cgroup
- * from OOM-killing: a charge over memory.max fails instead.
- */
-static int shmdev_populate(struct shmdev_region *r)
-{
-	struct address_space *mapping = r->shmem->f_mapping;
-	gfp_t gfp = mapping_gfp_mask(mapping);
-	int ret;
-
-	if (r->size >> PAGE_SHIFT > si_mem_available())
-		return -ENOMEM;
-	mapping_set_gfp_mask(mapping, gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
-	ret = vfs_fallocate(r->shmem, 0, 0, r->size);
-	mapping_set_gfp_mask(mapping, gfp);
-	if (ret == -ENOSPC)
-		ret = -ENOMEM;
-	return ret;
-}
-
-/*
  * CREATE without EXCL found @old under the name: open it read-write, as
  * shmget() without IPC_EXCL does, checking (in SysV's order) existence,
- * then permission, then size, so that a caller without access learns
- * nothing of the region's size.  Consumes the caller's reference on @old.
+ * then permission, then the write seals, then size, so that a caller
+ * without access learns nothing of the region's size.  Consumes the
+ * caller's reference on @old.
  */
 static long shmdev_create_existing(struct shmdev_region *old,
 				   struct shmdev_create *c, u64 size,
@@ -91,7 +76,9 @@ static long shmdev_create_existing(struct shmdev_region *old,
 		ret = -EAGAIN;
 	else if (!shmdev_may_access(old, SHMDEV_MAY_READ | SHMDEV_MAY_WRITE))
 		ret = -EACCES;
-	else if (old->size < size)
+	else if (shmdev_seal_denies_write(old))
+		ret = -EPERM;
+	else if (READ_ONCE(old->size) < size)
 		ret = -EINVAL;
 	if (!ret) {
 		nfd->file = shmdev_region_file(old, O_RDWR);
@@ -127,7 +114,7 @@ static int shmdev_create_new(struct shmdev_region *r, bool populate)
 		return ret;
 	}
 	if (populate)
-		ret = shmdev_populate(r);
+		ret = shmdev_shmem_populate(r->shmem, 0, r->size);
 	return ret;
 }
 
@@ -215,6 +202,10 @@ static long shmdev_cmd_open(struct file *dev, void *karg,
 	if (!shmdev_may_access(r, want)) {
 		shmdev_region_put(r);
 		return -EACCES;
+	}
+	if (want & SHMDEV_MAY_WRITE && shmdev_seal_denies_write(r)) {
+		shmdev_region_put(r);
+		return -EPERM;
 	}
 	nfd->file = shmdev_region_file(r, o->flags & SHMDEV_OPEN_RDWR ?
 				       O_RDWR : O_RDONLY);

@@ -103,6 +103,36 @@ static void shmdev_seq_stop(struct seq_file *m, void *v)
 		shmdev_region_put(v);
 }
 
+/*
+ * The seals as a comma-separated list, or "-".  The columns after state
+ * (and ipcns) came with ABI revision 2, at the end, so that parsers of
+ * the older lines keep working.
+ */
+static void shmdev_seq_seals(struct seq_file *m, u32 seals)
+{
+	static const struct {
+		u32 bit;
+		const char *name;
+	} names[] = {
+		{ SHMDEV_SEAL_WRITE, "write" },
+		{ SHMDEV_SEAL_FUTURE_WRITE, "future-write" },
+		{ SHMDEV_SEAL_GROW, "grow" },
+		{ SHMDEV_SEAL_SHRINK, "shrink" },
+		{ SHMDEV_SEAL_SEAL, "seal" },
+	};
+	const char *sep = "";
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (seals & names[i].bit) {
+			seq_printf(m, "%s%s", sep, names[i].name);
+			sep = ",";
+		}
+	}
+	if (!*sep)
+		seq_putc(m, '-');
+}
+
 static int shmdev_seq_show(struct seq_file *m, void *v)
 {
 	struct shmdev_seq_priv *priv = m->private;
@@ -119,7 +149,7 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 		seq_printf(m, "# shmdev %s created %llu destroyed %llu regions %llu bytes %llu peak_bytes %llu\n",
 			   SHMDEV_VERSION_STRING, c.created, c.destroyed,
 			   c.cur_regions, c.cur_bytes, c.peak_bytes);
-		seq_printf(m, "# id name size uid gid cuid cgid mode nfds nmaps huge_bytes resident_bytes cpid ctime state%s\n",
+		seq_printf(m, "# id name size uid gid cuid cgid mode nfds nmaps huge_bytes resident_bytes cpid ctime state%s gen seals\n",
 			   priv->ns ? "" : " ipcns");
 		return 0;
 	}
@@ -135,7 +165,7 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 	spin_unlock(&r->lock);
 
 	seq_printf(m, "%llu %s %llu %u %u %u %u %04o %d %d %llu %llu %d %lld ",
-		   r->id, name, r->size,
+		   r->id, name, READ_ONCE(r->size),
 		   from_kuid_munged(uns, uid), from_kgid_munged(uns, gid),
 		   from_kuid_munged(uns, r->cuid),
 		   from_kgid_munged(uns, r->cgid), mode,
@@ -158,6 +188,8 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 	seq_puts(m, *sep ? "" : "-");
 	if (!priv->ns)
 		seq_printf(m, " %u", r->ns_inum);
+	seq_printf(m, " %llu ", READ_ONCE(r->generation));
+	shmdev_seq_seals(m, READ_ONCE(r->seals));
 	seq_putc(m, '\n');
 	return 0;
 }

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * shmdev: region fds.  Each is an anonymous-inode file holding one region
- * reference; its commands are STAT and SET, and mmap(2) makes a map file
+ * shmdev: region fds.  Each is an anonymous-inode file whose handle holds
+ * one region reference and the file's doorbell cursor; its commands are
+ * STAT, SET, RESIZE (kmod/resize.c), SEAL (kmod/seal.c) and NOTIFY
+ * (kmod/bell.c, with poll(2) and read(2)), and mmap(2) makes a map file
  * (kmod/mmap.c).
  */
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/pid.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/user_namespace.h>
 
@@ -17,7 +20,8 @@
 static long shmdev_cmd_stat(struct file *file, void *karg,
 			    struct shmdev_newfd *nfd)
 {
-	struct shmdev_region *r = file->private_data;
+	struct shmdev_handle *h = file->private_data;
+	struct shmdev_region *r = h->region;
 	struct user_namespace *uns = current_user_ns();
 	struct shmdev_stat *st = karg;
 
@@ -26,7 +30,10 @@ static long shmdev_cmd_stat(struct file *file, void *karg,
 
 	memset(st, 0, sizeof(*st));
 	st->id = r->id;
-	st->size = r->size;
+	st->size = READ_ONCE(r->size);
+	st->generation = READ_ONCE(r->generation);
+	st->seals = READ_ONCE(r->seals);
+	st->events = shmdev_bell_events(r, h, &st->seen);
 	st->cuid = from_kuid_munged(uns, r->cuid);
 	st->cgid = from_kgid_munged(uns, r->cgid);
 	st->fd_mode = (file->f_mode & FMODE_WRITE) ? SHMDEV_OPEN_RDWR : 0;
@@ -52,7 +59,7 @@ static long shmdev_cmd_stat(struct file *file, void *karg,
 static long shmdev_cmd_set(struct file *file, void *karg,
 			   struct shmdev_newfd *nfd)
 {
-	struct shmdev_region *r = file->private_data;
+	struct shmdev_region *r = shmdev_region_of(file);
 	struct user_namespace *uns = current_user_ns();
 	struct shmdev_set *set = karg;
 	kuid_t uid;
@@ -76,6 +83,15 @@ static const struct shmdev_cmd shmdev_region_cmds[] = {
 	[_IOC_NR(SHMDEV_IOC_SET)] =
 		SHMDEV_CMD(SHMDEV_IOC_SET, struct shmdev_set,
 			   SHMDEV_SET_SIZE_VER0, shmdev_cmd_set),
+	[_IOC_NR(SHMDEV_IOC_RESIZE)] =
+		SHMDEV_CMD(SHMDEV_IOC_RESIZE, struct shmdev_resize,
+			   SHMDEV_RESIZE_SIZE_VER0, shmdev_cmd_resize),
+	[_IOC_NR(SHMDEV_IOC_SEAL)] =
+		SHMDEV_CMD(SHMDEV_IOC_SEAL, struct shmdev_seal,
+			   SHMDEV_SEAL_SIZE_VER0, shmdev_cmd_seal),
+	[_IOC_NR(SHMDEV_IOC_NOTIFY)] =
+		SHMDEV_CMD(SHMDEV_IOC_NOTIFY, struct shmdev_notify,
+			   SHMDEV_NOTIFY_SIZE_VER0, shmdev_cmd_notify),
 };
 
 static long shmdev_region_ioctl(struct file *file, unsigned int cmd,
@@ -88,8 +104,10 @@ static long shmdev_region_ioctl(struct file *file, unsigned int cmd,
 
 static int shmdev_region_release_file(struct inode *inode, struct file *file)
 {
-	struct shmdev_region *r = file->private_data;
+	struct shmdev_handle *h = file->private_data;
+	struct shmdev_region *r = h->region;
 
+	kfree(h);
 	atomic_dec(&r->nfds);
 	shmdev_region_put(r);
 	return 0;
@@ -98,6 +116,8 @@ static int shmdev_region_release_file(struct inode *inode, struct file *file)
 static const struct file_operations shmdev_region_fops = {
 	.owner			= THIS_MODULE,
 	.release		= shmdev_region_release_file,
+	.read			= shmdev_bell_read,
+	.poll			= shmdev_bell_poll,
 	.mmap			= shmdev_region_mmap,
 	.get_unmapped_area	= shmdev_region_get_unmapped_area,
 	.unlocked_ioctl		= shmdev_region_ioctl,
@@ -108,18 +128,20 @@ static const struct file_operations shmdev_region_fops = {
 /* A region fd's file for @r, holding a new reference on it. */
 struct file *shmdev_region_file(struct shmdev_region *r, int oflags)
 {
+	struct shmdev_handle *h;
 	struct file *file;
 
-	file = anon_inode_getfile("[shmdev]", &shmdev_region_fops, r, oflags);
-	if (IS_ERR(file))
+	h = kzalloc(sizeof(*h), GFP_KERNEL_ACCOUNT);
+	if (!h)
+		return ERR_PTR(-ENOMEM);
+	h->region = r;
+	shmdev_bell_handle_init(h);
+	file = anon_inode_getfile("[shmdev]", &shmdev_region_fops, h, oflags);
+	if (IS_ERR(file)) {
+		kfree(h);
 		return file;
+	}
 	shmdev_region_get(r);
 	atomic_inc(&r->nfds);
 	return file;
-}
-
-/* The region of one of our region fds' files. */
-struct shmdev_region *shmdev_region_of(struct file *file)
-{
-	return file->private_data;
 }

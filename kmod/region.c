@@ -4,7 +4,8 @@
  * index an IDR): lookups by id and the listing's walk run under RCU and
  * take a reference only on a region whose count is not yet zero.  The
  * last reference frees the region: its name, its id, its usage, its
- * memory, then the region itself after a grace period.
+ * memory, then the region itself after a grace period.  A region's
+ * fields and locks are set up here, the doorbell's too (kmod/bell.c).
  */
 #include <linux/file.h>
 #include <linux/ipc_namespace.h>
@@ -46,7 +47,11 @@ struct shmdev_region *shmdev_region_alloc(const struct shmdev_create *c,
 	INIT_LIST_HEAD(&r->reap_node);
 	kref_init(&r->ref);
 	spin_lock_init(&r->lock);
+	mutex_init(&r->resize_lock);
+	atomic_set(&r->writers, 0);
+	shmdev_bell_init(r);
 	r->size = size;
+	r->populate = c->flags & SHMDEV_CREATE_POPULATE;
 	r->id = atomic64_inc_return(&shmdev_next_id);
 	r->uid = current_euid();
 	r->cuid = r->uid;

@@ -4,10 +4,14 @@
  *
  * The files, and whom each calls (no call runs back up this list):
  *   main.c    module setup, the misc device     -> ops proc reap mmap names limits
- *   ops.c     /dev/shmlist's commands           -> regfd reap region mmap names
- *                                                  perm limits ioctl
+ *   ops.c     /dev/shmlist's commands           -> regfd reap region seal mmap
+ *                                                  names perm limits ioctl
  *   proc.c    /proc/shmdev, the listing         -> region mmap perm limits
- *   regfd.c   a region fd: STAT, SET, release   -> region mmap perm ioctl
+ *   regfd.c   a region fd: STAT, SET, release   -> resize seal bell region mmap
+ *                                                  perm ioctl
+ *   resize.c  RESIZE                            -> bell mmap limits
+ *   seal.c    SEAL                              -> mmap
+ *   bell.c    the doorbell: NOTIFY, poll, read
  *   reap.c    the names of dead namespaces      -> region names
  *   mmap.c    the private tmpfs, map files      -> region
  *   region.c  a region's life: ids, references  -> names limits
@@ -29,6 +33,7 @@
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
+#include <linux/wait.h>
 #include <uapi/linux/shmdev.h>
 
 #define SHMDEV_MAY_READ		4
@@ -53,12 +58,17 @@ struct shmdev_scope;
  *  - the scope's spinlock (names.c): @ns, @scope and @scope_node, which
  *    the reaper clears when the namespace dies;
  *  - @lock (spinlock): uid, gid and mode, which SET changes;
- *  - limits.c's mutex: @charged and the usage counters; @live is written
- *    under it and read without it (smp_load_acquire()).
+ *  - limits.c's mutex: @charged, @charged_bytes and the usage counters;
+ *    @live is written under it and read without it (smp_load_acquire());
+ *  - @resize_lock (mutex): changes of @size, @generation and @seals, which
+ *    are read without it (READ_ONCE());
+ *  - @bell's wait-queue lock: @events and every handle's @seen.
  * Nesting, outer first: names mutex -> scope lock -> rhashtable bucket
- * and xarray locks (the reaper); names mutex -> @lock (UNLINK's check).
- * limits.c's mutex nests in nothing and holds nothing.  Everything else
- * is fixed once the region is published.
+ * and xarray locks (the reaper); names mutex -> @lock (UNLINK's check);
+ * @resize_lock -> the shmem inode's lock, or limits.c's mutex.  mmap(2)
+ * takes no @resize_lock, and RESIZE and SEAL take no mmap_lock.
+ * limits.c's mutex holds nothing.  Everything else is fixed once the
+ * region is published.
  */
 struct shmdev_region {
 	struct kref ref;
@@ -73,7 +83,20 @@ struct shmdev_region {
 	bool persist_ref;		/* holds the PERSIST reference */
 	u32 state;			/* SHMDEV_STATE_NAMED/PERSIST, fixed */
 	u64 id;
-	u64 size;			/* page-rounded, fixed */
+	u64 size;			/* page-rounded; RESIZE changes it */
+	u64 charged_bytes;		/* what limits.c counts for it */
+	u64 generation;			/* RESIZEs that changed @size */
+	u32 seals;			/* SHMDEV_SEAL_*, only ever added */
+	bool populate;			/* growth is populated (CREATE_POPULATE) */
+	struct mutex resize_lock;	/* see above */
+	/*
+	 * Shared mappings that could write (VM_SHARED and VM_MAYWRITE), or
+	 * -1 once SHMDEV_SEAL_WRITE denies them (kmod/mmap.c), as a
+	 * mapping's i_mmap_writable counts.
+	 */
+	atomic_t writers;
+	wait_queue_head_t bell;		/* the doorbell's waiters */
+	u64 events;			/* rings and resizes, under bell.lock */
 	struct file *shmem;		/* the memory, never handed out */
 	struct ipc_namespace *ns;	/* referenced until detached */
 	struct shmdev_scope *scope;	/* ns's, until detached */
@@ -88,6 +111,21 @@ struct shmdev_region {
 	atomic_t nmaps;
 	char name[SHMDEV_NAME_SIZE];
 };
+
+/*
+ * A region fd's file (kmod/regfd.c): its region, and the doorbell's count
+ * when this file last acknowledged it (kmod/bell.c).
+ */
+struct shmdev_handle {
+	struct shmdev_region *region;	/* referenced */
+	u64 seen;			/* under region->bell.lock */
+};
+
+/* The region of one of our region fds' files. */
+static inline struct shmdev_region *shmdev_region_of(struct file *file)
+{
+	return ((struct shmdev_handle *)file->private_data)->region;
+}
 
 /* Published: openable and counted (see shmdev_account_publish()). */
 static inline bool shmdev_region_is_live(const struct shmdev_region *r)
@@ -147,6 +185,7 @@ void shmdev_limits_init(void);
 int shmdev_charge(struct shmdev_region *r);
 void shmdev_uncharge(struct shmdev_region *r);
 void shmdev_account_publish(struct shmdev_region *r);
+int shmdev_charge_resize(struct shmdev_region *r, u64 size);
 void shmdev_counters_read(struct shmdev_counters *c);
 void shmdev_info_fill(struct shmdev_info *info);
 
@@ -196,6 +235,31 @@ unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long pgoff,
 					      unsigned long flags);
 u64 shmdev_region_huge_bytes(struct shmdev_region *r);
+int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len);
+int shmdev_shmem_set_size(struct file *shmem, loff_t size);
+int shmdev_writers_deny(struct shmdev_region *r);
+void shmdev_writers_allow(struct shmdev_region *r);
+bool shmdev_region_pinned(struct shmdev_region *r);
+
+/* bell.c */
+void shmdev_bell_init(struct shmdev_region *r);
+void shmdev_bell_ring(struct shmdev_region *r);
+void shmdev_bell_handle_init(struct shmdev_handle *h);
+u64 shmdev_bell_events(struct shmdev_region *r, struct shmdev_handle *h,
+		       u64 *seen);
+long shmdev_cmd_notify(struct file *file, void *karg,
+		       struct shmdev_newfd *nfd);
+__poll_t shmdev_bell_poll(struct file *file, struct poll_table_struct *wait);
+ssize_t shmdev_bell_read(struct file *file, char __user *buf, size_t count,
+			 loff_t *ppos);
+
+/* resize.c */
+long shmdev_cmd_resize(struct file *file, void *karg,
+		       struct shmdev_newfd *nfd);
+
+/* seal.c */
+long shmdev_cmd_seal(struct file *file, void *karg, struct shmdev_newfd *nfd);
+bool shmdev_seal_denies_write(struct shmdev_region *r);
 
 /* reap.c */
 void shmdev_reap_kick(bool now);
@@ -203,7 +267,6 @@ void shmdev_reap_stop(void);
 
 /* regfd.c */
 struct file *shmdev_region_file(struct shmdev_region *r, int oflags);
-struct shmdev_region *shmdev_region_of(struct file *file);
 
 /* ops.c */
 long shmdev_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

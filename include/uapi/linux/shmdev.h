@@ -100,7 +100,9 @@
  * cgroup of the process that faults or populates it.
  *
  * Listing: /proc/shmdev has a counters line then one line per region of
- * the reader's IPC namespace (see the file's first lines for the fields).
+ * the reader's IPC namespace (see the file's first lines for the fields;
+ * ABI revision 2 appended two, the generation and the seals as a comma
+ * list of write, future-write, grow, shrink and seal, or "-").
  * Every region of the namespace is listed, as ipcs(1) does; the name is
  * shown only when the reader could open the region read-only, else "?".
  *
@@ -215,16 +217,17 @@ struct shmdev_info {
  *
  * With a name that exists and without SHMDEV_CREATE_EXCL, the existing
  * region is opened read-write as by SHMDEV_IOC_OPEN (its permissions are
- * checked; its size must be at least @size, else -EINVAL; @mode is
- * ignored).  With SHMDEV_CREATE_EXCL an existing name gives -EEXIST.  A
- * name whose region is being created by another caller gives -EAGAIN.
+ * checked, then its seals (-EPERM as for OPEN); its size must be at
+ * least @size, else -EINVAL; @mode is ignored).  With SHMDEV_CREATE_EXCL
+ * an existing name gives -EEXIST.  A name whose region is being created
+ * by another caller gives -EAGAIN.
  *
  * Errors: -EINVAL (bad size, flags, mode, name, nonzero reserved; PERSIST
- * without a name), -EEXIST, -EAGAIN, -EACCES, -EFBIG, -ENOSPC, -EDQUOT (see
- * Limits above), -ENOMEM (memory, or with SHMDEV_CREATE_POPULATE: the size
- * exceeds the memory available now or the memory cgroup's limit; then
- * nothing stays allocated), -EINTR (a fatal signal during populate),
- * -EMFILE, -EFAULT.
+ * without a name), -EEXIST, -EAGAIN, -EACCES, -EPERM, -EFBIG, -ENOSPC,
+ * -EDQUOT (see Limits above), -ENOMEM (memory, or with
+ * SHMDEV_CREATE_POPULATE: the size exceeds the memory available now or
+ * the memory cgroup's limit; then nothing stays allocated), -EINTR (a
+ * fatal signal during populate), -EMFILE, -EFAULT.
  */
 struct shmdev_create {
 	__u64 size;
@@ -260,7 +263,8 @@ struct shmdev_create {
  * @name:	in: the name, in the caller's IPC namespace
  *
  * Errors: -EINVAL (flags, name, reserved), -ENOENT (no such name),
- * -EACCES (permissions), -EMFILE, -EFAULT.
+ * -EACCES (permissions), -EPERM (read-write, and SHMDEV_SEAL_WRITE or
+ * SHMDEV_SEAL_FUTURE_WRITE is in force), -EMFILE, -EFAULT.
  */
 struct shmdev_open {
 	__u32 flags;
@@ -494,9 +498,8 @@ struct shmdev_resize {
  *    it is in force, mmap(2) with PROT_WRITE gives -EPERM, mappings
  *    without it cannot gain it (mprotect(2) gives -EACCES), and OPEN
  *    read-write (also CREATE of the existing name) gives -EPERM.
- *    Read-only opens and mappings go on as before.  Before Linux 6.7,
- *    a read-write fd's shared mapping, even without PROT_WRITE, counts
- *    as writable (as memfd's do there): map through a read-only fd.
+ *    Read-only opens and mappings go on as before, and a read-write
+ *    fd's mapping without PROT_WRITE is made read-only for good.
  *  - SHMDEV_SEAL_FUTURE_WRITE: no new way to write: mmap(2) with
  *    PROT_WRITE gives -EPERM, new mappings cannot gain it, OPEN
  *    read-write gives -EPERM; mappings that were writable before stay

@@ -164,6 +164,50 @@ static inline int kt_stat(int fd, struct shmdev_stat *st)
 	return 0;
 }
 
+/* SHMDEV_IOC_RESIZE; returns the new generation or -errno. */
+static inline long long kt_resize(int fd, unsigned long long size)
+{
+	struct shmdev_resize rs;
+
+	memset(&rs, 0, sizeof(rs));
+	rs.size = size;
+	if (ioctl(fd, SHMDEV_IOC_RESIZE, &rs) < 0)
+		return -errno;
+	return (long long)rs.generation;
+}
+
+/* SHMDEV_IOC_SEAL adding @add; returns the seals in force or -errno. */
+static inline int kt_seal(int fd, unsigned int add)
+{
+	struct shmdev_seal sl;
+
+	memset(&sl, 0, sizeof(sl));
+	sl.add = add;
+	if (ioctl(fd, SHMDEV_IOC_SEAL, &sl) < 0)
+		return -errno;
+	return (int)sl.seals;
+}
+
+/* SHMDEV_IOC_NOTIFY with @flags; returns 0 or -errno, fills @n. */
+static inline int kt_notify(int fd, unsigned int flags,
+			    struct shmdev_notify *n)
+{
+	memset(n, 0, sizeof(*n));
+	n->flags = flags;
+	return ioctl(fd, SHMDEV_IOC_NOTIFY, n) ? -errno : 0;
+}
+
+/* Skip the program unless the module has every feature in @feat. */
+static inline void kt_need_features(int dev, unsigned long long feat)
+{
+	struct shmdev_info info;
+
+	memset(&info, 0, sizeof(info));
+	if (ioctl(dev, SHMDEV_IOC_GET_INFO, &info) < 0 ||
+	    (info.features & feat) != feat)
+		kt_skip("the module lacks a feature this test needs");
+}
+
 /* SHMDEV_IOC_GET_INFO, failing the test if it fails. */
 static inline struct shmdev_info kt_info(int dev)
 {

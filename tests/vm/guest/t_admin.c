@@ -32,19 +32,22 @@ static int remove_id(int dev, unsigned long long id)
 /* The last field of @file's line for region @id, or 0 if not listed. */
 static unsigned long long listed_ns(const char *file, unsigned long long id)
 {
-	char line[1024], *last;
+	char line[1024], field[32];
 	unsigned long long rid, ns = 0;
 	FILE *f = fopen(file, "r");
+	int n;
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '#' || sscanf(line, "%llu", &rid) != 1 || rid != id)
 			continue;
-		last = strrchr(line, ' ');
-		ns = last ? strtoull(last + 1, NULL, 10) : 0;
-		if (!ns)
-			ns = 1;	/* listed, without a namespace field */
+		/* The 16th field: ipcns in /proc/shmdev-all, gen in the other. */
+		n = sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %31s",
+			   field);
+		ns = 1;	/* listed, without a namespace field */
+		if (n == 1 && !strcmp(file, "/proc/shmdev-all"))
+			ns = strtoull(field, NULL, 10);
 	}
 	fclose(f);
 	return ns;
