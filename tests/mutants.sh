@@ -16,6 +16,16 @@
 #   open-no-perm         OPEN skips the mode check               t_hostile_users
 #   list-unchecked-heap  a str/bytes slot's heap offset is not   hostile peer
 #                        checked against the region              (ASan), fuzz
+#   seal-forgets-mprotect  a write-sealed region's read-only     t_seal
+#                        mapping keeps VM_MAYWRITE
+#   seal-ignores-writers the write seal does not wait for        t_seal
+#                        writable mappings
+#   seal-ignores-grow    RESIZE ignores the grow seal            t_seal
+#   seal-allows-rdwr-open  OPEN read-write of a write-sealed     t_seal
+#                        region succeeds
+#   resize-skips-limits  RESIZE ignores max_region_bytes         t_resize
+#   shrink-keeps-pages   a shrink keeps the memory past the end  t_resize
+#   bell-forgets-wakeup  a ring counts but wakes no waiter       t_bell
 #
 # usage: mutants.sh GUEST_KVER WORKDIR RESULTS [NAME...]
 set -u
@@ -38,6 +48,13 @@ table=(
 	"open-no-perm|guest|t_hostile_users||FAIL	guest/t_hostile_users"
 	"list-unchecked-heap|unit|test_list||FAILED +\] test_hostile_peer|runtime error:|ERROR: AddressSanitizer"
 	"list-unchecked-heap|fuzz|fuzz_list||AddressSanitizer"
+	"seal-forgets-mprotect|guest|t_seal||t_seal.c:[0-9]+: mprotect"
+	"seal-ignores-writers|guest|t_seal||t_seal.c:[0-9]+: kt_seal\\(fd, SHMDEV_SEAL_WRITE\\) == -EBUSY"
+	"seal-ignores-grow|guest|t_seal||t_seal.c:[0-9]+: kt_resize\\(fd, 8 \\* PG\\) == -EPERM"
+	"seal-allows-rdwr-open|guest|t_seal||t_seal.c:[0-9]+: kt_open\\(dev, \"sl-write\", SHMDEV_OPEN_RDWR\\) == -EPERM"
+	"resize-skips-limits|guest|t_resize||t_resize.c:[0-9]+: kt_resize\\(fd, 2 \\* MiB \\+ PG\\) == -EFBIG"
+	"shrink-keeps-pages|guest|t_resize||t_resize.c:[0-9]+: touch\\(q \\+ 2 \\* MiB, 0\\) == SIGBUS"
+	"bell-forgets-wakeup|guest|t_bell||t_bell.c:[0-9]+: epoll_wait"
 )
 
 res() {

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SIGKILL chaos: 16 processes create, open, map, touch, fork, pass fds,
- * close and unlink regions at random while a controller kills them with
+ * resize, seal, ring and read doorbells, close and unlink regions at
+ * random (a touch past a shrunk end takes its SIGBUS and goes on) while a
+ * controller kills them with
  * SIGKILL at random moments.  Afterwards nothing is left: the listing is
  * empty, created == destroyed, and Shmem is back where it was (within
  * 1 MiB).  Seeded: SHMDEV_CHAOS_SEED replays a run; SHMDEV_CHAOS_SECONDS
  * sets its length (default 20; 60 for the full suite).
  */
+#include <poll.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -20,6 +24,13 @@
 #define HELD	8
 
 static uint64_t rng;
+static sigjmp_buf bus_jmp;
+
+static void on_bus(int sig)
+{
+	(void)sig;
+	siglongjmp(bus_jmp, 1);
+}
 
 static uint32_t rnd(void)
 {
@@ -39,8 +50,9 @@ static void __attribute__((noreturn)) chaos(uint64_t seed)
 	rng = seed | 1;
 	if (dev < 0 || socketpair(AF_UNIX, SOCK_DGRAM, 0, sv))
 		_exit(2);
+	signal(SIGBUS, on_bus);
 	for (;;) {
-		unsigned int k = rnd() % HELD, op = rnd() % 10;
+		unsigned int k = rnd() % HELD, op = rnd() % 13;
 		size_t len = (size_t)(1 + rnd() % 1024) * 4096;
 		unsigned int flags = 0;
 
@@ -78,6 +90,9 @@ static void __attribute__((noreturn)) chaos(uint64_t seed)
 				held[k].p = NULL;
 				break;
 			}
+			/* Another process may have shrunk it since. */
+			if (sigsetjmp(bus_jmp, 1))
+				break;
 			for (size_t i = 0; i < st.size; i += 4096 * (1 + rnd() % 64))
 				((volatile char *)held[k].p)[i] = 1;
 			break;
@@ -117,6 +132,27 @@ static void __attribute__((noreturn)) chaos(uint64_t seed)
 				char c;
 
 				recv(sv[1], &c, 1, MSG_DONTWAIT);
+			}
+			break;
+		case 10:
+			if (held[k].fd > 0)
+				kt_resize(held[k].fd, len);
+			break;
+		case 11:
+			/* Seals at random, write seals rarely. */
+			if (held[k].fd > 0)
+				kt_seal(held[k].fd, rnd() % 8 ? rnd() % 8 :
+					rnd() % 32);
+			break;
+		case 12:
+			if (held[k].fd > 0) {
+				struct pollfd pfd = { held[k].fd, POLLIN, 0 };
+				struct shmdev_notify n;
+
+				kt_notify(held[k].fd, rnd() % 4, &n);
+				if (poll(&pfd, 1, rnd() % 3) == 1)
+					kt_notify(held[k].fd, SHMDEV_NOTIFY_ACK,
+						  &n);
 			}
 			break;
 		}

@@ -70,7 +70,9 @@ int main(void)
 {
 	const char *d = getenv("SHMDEV_FUZZ_SECONDS"), *s = getenv("SHMDEV_FUZZ_SEED");
 	int dev = kt_open_dev(), secs = d ? atoi(d) : 10;
-	static const unsigned int nrs[] = { 0x00, 0x01, 0x02, 0x03, 0x10, 0x11 };
+	static const unsigned int nrs[] = {
+		0x00, 0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x12, 0x13, 0x14,
+	};
 	static const unsigned int dirs[] = {
 		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,
 	};
@@ -90,7 +92,8 @@ int main(void)
 	end = time(NULL) + secs;
 	while (time(NULL) < end) {
 		for (i = 0; i < 1000; i++) {
-			unsigned int nr = rnd() % 8 ? nrs[rnd() % 6] : rnd() % 0x40;
+			unsigned int nr = rnd() % 8 ? nrs[rnd() % (sizeof(nrs) / sizeof(nrs[0]))] :
+					  rnd() % 0x40;
 			unsigned int dir = rnd() % 8 ? _IOC_READ | _IOC_WRITE : dirs[rnd() % 4];
 			unsigned int size = rnd() % 4 ? (unsigned int)(rnd() % 400) :
 					    (unsigned int)(rnd() % (1 << 14));

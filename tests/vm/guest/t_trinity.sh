@@ -5,8 +5,9 @@
 # SHMDEV_TRINITY_SECONDS (default 120): ioctl, mmap and the other calls
 # that take an fd.
 # trinity knows no shmdev command, so its ioctls go through the dispatcher
-# with foreign numbers and random arguments; region fds are fuzzed by
-# t_ioctl_fuzz instead.  trinity picks each call's fd from pools of many
+# with foreign numbers and random arguments; it cannot make a region fd,
+# so the region commands (STAT, SET, RESIZE, SEAL, NOTIFY) and a region
+# fd's read and poll are fuzzed by t_ioctl_fuzz and t_chaos instead.  trinity picks each call's fd from pools of many
 # kinds; left alone it would hand /dev/shmlist about one call in a
 # hundred.  So every pool that can be switched off is, except its file
 # pool ("pseudo"), whose victim files are 32 device nodes of /dev/shmlist, and the test checks while it
