@@ -14,7 +14,6 @@
 #include <linux/nsproxy.h>
 #include <linux/proc_ns.h>
 #include <linux/sched.h>
-#include <linux/shmem_fs.h>
 #include <linux/string.h>
 
 #include "compat.h"

@@ -3,18 +3,20 @@
  * shmdev: the region and what each of the module's files offers the others.
  *
  * The files, and whom each calls (no call runs back up this list):
- *   main.c    module setup, the misc device     -> ops proc reap mmap names limits
- *   ops.c     /dev/shmlist's commands           -> regfd reap region seal mmap
- *                                                  names perm limits ioctl
- *   proc.c    /proc/shmdev, the listing         -> region mmap perm limits
- *   regfd.c   a region fd: STAT, SET, release   -> resize seal bell region mmap
- *                                                  perm ioctl
- *   resize.c  RESIZE                            -> bell mmap limits
- *   seal.c    SEAL                              -> mmap
+ *   main.c    module setup, the misc device     -> ops proc reap shmem names
+ *                                                  limits
+ *   ops.c     /dev/shmlist's commands           -> regfd reap region seal
+ *                                                  shmem names perm limits ioctl
+ *   proc.c    /proc/shmdev, the listing         -> region shmem perm limits
+ *   regfd.c   a region fd: STAT, SET, release   -> resize seal bell region
+ *                                                  mmap shmem perm ioctl
+ *   resize.c  RESIZE                            -> bell shmem limits
+ *   seal.c    SEAL                              -> mmap shmem
  *   bell.c    the doorbell: NOTIFY, poll, read
  *   reap.c    the names of dead namespaces      -> region names
- *   mmap.c    the private tmpfs, map files      -> region
- *   region.c  a region's life: ids, references  -> names limits
+ *   mmap.c    map files, writable mappings      -> region shmem
+ *   shmem.c   the private tmpfs, the memory
+ *   region.c  a region's life: ids, references  -> bell names limits
  *   names.c   names, namespace scopes           -> perm
  *   perm.c    who may open and control a region
  *   limits.c  limits, usage per uid, counters
@@ -224,22 +226,25 @@ struct shmdev_region *shmdev_region_next(u64 *id);
 bool shmdev_region_publish(struct shmdev_region *r);
 void shmdev_region_drop_persist(struct shmdev_region *r);
 
-/* mmap.c */
+/* shmem.c */
 int shmdev_mnt_init(void);
 void shmdev_mnt_exit(void);
+struct vfsmount *shmdev_shmem_mnt(void);
 struct file *shmdev_shmem_new(loff_t size);
+u64 shmdev_region_huge_bytes(struct shmdev_region *r);
+bool shmdev_region_pinned(struct shmdev_region *r);
+int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len);
+int shmdev_shmem_set_size(struct file *shmem, loff_t size);
+
+/* mmap.c */
 int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma);
 unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long addr,
 					      unsigned long len,
 					      unsigned long pgoff,
 					      unsigned long flags);
-u64 shmdev_region_huge_bytes(struct shmdev_region *r);
-int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len);
-int shmdev_shmem_set_size(struct file *shmem, loff_t size);
 int shmdev_writers_deny(struct shmdev_region *r);
 void shmdev_writers_allow(struct shmdev_region *r);
-bool shmdev_region_pinned(struct shmdev_region *r);
 
 /* bell.c */
 void shmdev_bell_init(struct shmdev_region *r);

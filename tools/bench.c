@@ -42,7 +42,9 @@ static void help(FILE *out)
 		"      --csv-file FILE    also write the CSV to FILE\n"
 		"      --plot FILE        an SVG chart of time against N\n"
 		"      --ops              instead, the cost of create, open, map and\n"
-		"                         unlink against live regions (--ops --help)\n\n"
+		"                         unlink against live regions (--ops --help)\n"
+		"      --bell             instead, the doorbell's wake-up latency\n"
+		"                         against eventfd and futex (--bell --help)\n\n"
 		"The pools wait as SHMDEV_POOL_WAIT says: active, passive or auto\n"
 		"(the default).\n");
 }
@@ -197,6 +199,9 @@ static int do_bench(int argc, char *argv[])
 	/* Per-operation costs: a bench of their own, in bench-ops.c. */
 	if (argc > 1 && !strcmp(argv[1], "--ops"))
 		return bench_ops(argc - 1, argv + 1);
+	/* The doorbell's wake-up latency, in bench-bell.c. */
+	if (argc > 1 && !strcmp(argv[1], "--bell"))
+		return bench_bell(argc - 1, argv + 1);
 	o.workers = ncpu > 0 ? (unsigned int)ncpu : 1;
 	o.paths = (1u << NPATHS) - 1;
 	if (access(SHMDEV_DEVICE_PATH, F_OK))

@@ -129,4 +129,7 @@ int write_plot(const struct opts *o, FILE *f, const struct result *res,
 /* shmdev bench --ops (bench-ops.c): argv[0] is "--ops". */
 int bench_ops(int argc, char *argv[]);
 
+/* shmdev bench --bell (bench-bell.c): argv[0] is "--bell". */
+int bench_bell(int argc, char *argv[]);
+
 #endif /* SHMDEV_BENCH_H */

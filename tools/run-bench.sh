@@ -9,12 +9,15 @@
 #
 # Then "shmdev bench --ops": what create, open, map and unlink cost
 # against the number of live regions, here and (for the kernel backend)
-# in the guest.
+# in the guest; and "shmdev bench --bell": the doorbell's wake-up latency
+# against eventfd and futex, where the module is (the guest here).
 #
 # BENCH_ARGS     extra arguments for both runs (e.g. --sizes 99,999)
 # GUEST_BENCH_ARGS  extra arguments for the guest run
 # OPS_ARGS       arguments for both --ops runs (e.g. --live 0,3500)
-# Results: build/bench/{native,guest}.{txt,csv,svg}, ops-{native,guest}.txt
+# BELL_ARGS      arguments for the --bell run (e.g. --trips 2000)
+# Results: build/bench/{native,guest}.{txt,csv,svg}, ops-{native,guest}.txt,
+# bell-guest.txt (bell-native.txt with the module)
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -31,6 +34,8 @@ echo "=== bench --ops on this machine"
 build/shmdev bench --ops ${OPS_ARGS:-} | tee "$out/ops-native.txt"
 
 if [ -e /dev/shmlist ]; then
+	echo "=== bench --bell on this machine"
+	build/shmdev bench --bell ${BELL_ARGS:-} | tee "$out/bell-native.txt"
 	echo "bench: /dev/shmlist is here; the shmlist path ran natively above"
 	exit 0
 fi
@@ -51,12 +56,15 @@ set -e
 shmdev bench --label "$label" --setup-bytes 64M --plot /tmp/guest.svg \
 	--csv-file /tmp/guest.csv ${GUEST_BENCH_ARGS:-$BENCH_ARGS} 2>/tmp/err
 shmdev bench --ops ${OPS_ARGS:-} > /tmp/ops.txt 2>>/tmp/err
+shmdev bench --bell ${BELL_ARGS:-} > /tmp/bell.txt 2>>/tmp/err
 echo "=== csv"
 cat /tmp/guest.csv
 echo "=== svg"
 cat /tmp/guest.svg
 echo "=== ops"
 cat /tmp/ops.txt
+echo "=== bell"
+cat /tmp/bell.txt
 echo "=== stderr"
 tr '\r' '\n' < /tmp/err | grep -v '^ *\[' || true
 CMD
@@ -67,6 +75,7 @@ tr -d '\r' < "$work/vm/tests.log" > "$work/log"
 sed -n '1,/^=== csv$/p' "$work/log" | sed '$d' | tee "$out/guest.txt"
 sed -n '/^=== csv$/,/^=== svg$/p' "$work/log" | sed '1d;$d' > "$out/guest.csv"
 sed -n '/^=== svg$/,/^=== ops$/p' "$work/log" | sed '1d;$d' > "$out/guest.svg"
-sed -n '/^=== ops$/,/^=== stderr$/p' "$work/log" | sed '1d;$d' | tee "$out/ops-guest.txt"
+sed -n '/^=== ops$/,/^=== bell$/p' "$work/log" | sed '1d;$d' | tee "$out/ops-guest.txt"
+sed -n '/^=== bell$/,/^=== stderr$/p' "$work/log" | sed '1d;$d' | tee "$out/bell-guest.txt"
 sed -n '/^=== stderr$/,$p' "$work/log" | sed '1d' >&2
 echo "bench: results in $out (native.*, guest.*)"
