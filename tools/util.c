@@ -141,3 +141,43 @@ int tool_parse_help_only(const char *cmd, int argc, char *argv[],
 	}
 	return -1;
 }
+
+int tool_backend(const char *arg, enum shmdev_backend *out)
+{
+	enum shmdev_backend b = SHMDEV_BACKEND_DEFAULT;
+
+	if (arg && (shmdev_backend_parse(arg, &b) ||
+		    b == SHMDEV_BACKEND_DEFAULT)) {
+		fprintf(stderr, "shmdev: could not use backend '%s': want kernel, posix, sysv or memfd\n",
+			arg);
+		return -EINVAL;
+	}
+	if (shmdev_backend_resolve(b, out)) {
+		fprintf(stderr, "shmdev: could not use backend '%s' of SHMDEV_BACKEND: want kernel, posix, sysv or memfd\n",
+			getenv("SHMDEV_BACKEND"));
+		return -EINVAL;
+	}
+	if (*out == SHMDEV_BACKEND_KERNEL && tool_need_module())
+		return -ENOENT;
+	return 0;
+}
+
+void tool_seals_str(unsigned int seals, char *buf, size_t len)
+{
+	static const struct { unsigned int bit; const char *name; } names[] = {
+		{ SHMDEV_SEAL_WRITE, "write" },
+		{ SHMDEV_SEAL_FUTURE_WRITE, "future-write" },
+		{ SHMDEV_SEAL_GROW, "grow" },
+		{ SHMDEV_SEAL_SHRINK, "shrink" },
+		{ SHMDEV_SEAL_SEAL, "seal" },
+	};
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (seals & names[i].bit && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+					      n ? "," : "", names[i].name);
+	if (!n)
+		snprintf(buf, len, "-");
+}
