@@ -4,6 +4,9 @@
  * parallel workload.  Every function returns 0 or a positive value on
  * success and a negative errno on failure; errno is never the channel.
  * The library never prints.
+ *
+ * This one public header is longer than 600 lines: it holds the contract
+ * of every exported function, and one #include is the whole API.
  */
 #ifndef SHMDEV_H
 #define SHMDEV_H
