@@ -178,6 +178,9 @@ int64_t shmdev_region_wait(struct shmdev_region *r, int timeout_ms)
 			return -errno;
 		if (pfd.revents & POLLNVAL)
 			return -EBADF;
+		/* Not a doorbell that poll(2) can wait on: do not spin. */
+		if (pfd.revents & (POLLERR | POLLHUP) && !(pfd.revents & POLLIN))
+			return -EIO;
 		if (ret == 0)
 			return 0;
 	}
