@@ -30,7 +30,6 @@ static int do_notify(int argc, char *argv[])
 	};
 	const char *backend = NULL;
 	struct shmdev_region *r;
-	enum shmdev_backend b;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":B:h", opts, NULL)) != -1) {
@@ -45,18 +44,11 @@ static int do_notify(int argc, char *argv[])
 			return tool_bad_option("notify", c, argv, help);
 		}
 	}
-	if (optind == argc)
-		return tool_arg_error(help, "notify: missing NAME");
-	if (optind != argc - 1)
-		return tool_arg_error(help, "notify: unexpected argument '%s'",
-				      argv[optind + 1]);
-	if (tool_backend(backend, &b))
+	ret = tool_one_name("notify", argc, argv, help);
+	if (ret >= 0)
+		return ret;
+	if (tool_open_region(backend, argv[optind], SHMDEV_REGION_RDONLY, &r))
 		return EXIT_FAILURE;
-	ret = shmdev_region_open(b, argv[optind], SHMDEV_REGION_RDONLY, &r);
-	if (ret) {
-		tool_err(ret, "open region %s", argv[optind]);
-		return EXIT_FAILURE;
-	}
 	ret = shmdev_region_notify(r);
 	shmdev_region_close(r);
 	if (ret) {

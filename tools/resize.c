@@ -33,7 +33,6 @@ static int do_resize(int argc, char *argv[])
 	const char *backend = NULL;
 	unsigned long long size;
 	struct shmdev_region *r;
-	enum shmdev_backend b;
 	int c, ret;
 
 	while ((c = getopt_long(argc, argv, ":B:h", opts, NULL)) != -1) {
@@ -61,13 +60,8 @@ static int do_resize(int argc, char *argv[])
 			argv[optind + 1]);
 		return EXIT_FAILURE;
 	}
-	if (tool_backend(backend, &b))
+	if (tool_open_region(backend, argv[optind], 0, &r))
 		return EXIT_FAILURE;
-	ret = shmdev_region_open(b, argv[optind], 0, &r);
-	if (ret) {
-		tool_err(ret, "open region %s", argv[optind]);
-		return EXIT_FAILURE;
-	}
 	ret = shmdev_region_resize(r, (size_t)size);
 	if (ret) {
 		tool_err(ret, "resize region %s", argv[optind]);

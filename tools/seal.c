@@ -43,7 +43,6 @@ static int do_seal(int argc, char *argv[])
 	};
 	const char *backend = NULL;
 	struct shmdev_region *r;
-	enum shmdev_backend b;
 	unsigned int add = 0;
 	char buf[64];
 	int c, ret;
@@ -75,19 +74,13 @@ static int do_seal(int argc, char *argv[])
 			return tool_bad_option("seal", c, argv, help);
 		}
 	}
-	if (optind == argc)
-		return tool_arg_error(help, "seal: missing NAME");
-	if (optind != argc - 1)
-		return tool_arg_error(help, "seal: unexpected argument '%s'",
-				      argv[optind + 1]);
-	if (tool_backend(backend, &b))
+	ret = tool_one_name("seal", argc, argv, help);
+	if (ret >= 0)
+		return ret;
+	/* Reading the seals needs only read permission. */
+	if (tool_open_region(backend, argv[optind],
+			     add ? 0 : SHMDEV_REGION_RDONLY, &r))
 		return EXIT_FAILURE;
-	ret = shmdev_region_open(b, argv[optind],
-				 add ? 0 : SHMDEV_REGION_RDONLY, &r);
-	if (ret) {
-		tool_err(ret, "open region %s", argv[optind]);
-		return EXIT_FAILURE;
-	}
 	ret = shmdev_region_seal(r, add);
 	shmdev_region_close(r);
 	if (ret < 0) {

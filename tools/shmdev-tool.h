@@ -56,6 +56,21 @@ int tool_parse_help_only(const char *cmd, int argc, char *argv[],
  */
 int tool_backend(const char *arg, enum shmdev_backend *out);
 
+/*
+ * The one NAME operand of @cmd, left at argv[optind] after its options:
+ * -1 when it is there alone, else EXIT_FAILURE after the usage error.
+ */
+int tool_one_name(const char *cmd, int argc, char *argv[],
+		  void (*help)(FILE *out));
+
+/*
+ * The region NAME on the --backend @backend (NULL: the default), opened
+ * with SHMDEV_REGION_* @flags: 0 and *@r, or EXIT_FAILURE after saying
+ * why ("shmdev: could not open region NAME: ...").
+ */
+int tool_open_region(const char *backend, const char *name,
+		     unsigned int flags, struct shmdev_region **r);
+
 /* "write,future-write,grow,shrink,seal" of the SHMDEV_SEAL_* in @seals,
  * or "-" for none. */
 void tool_seals_str(unsigned int seals, char *buf, size_t len);

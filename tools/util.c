@@ -181,3 +181,30 @@ void tool_seals_str(unsigned int seals, char *buf, size_t len)
 	if (!n)
 		snprintf(buf, len, "-");
 }
+
+int tool_one_name(const char *cmd, int argc, char *argv[],
+		  void (*help)(FILE *out))
+{
+	if (optind == argc)
+		return tool_arg_error(help, "%s: missing NAME", cmd);
+	if (optind != argc - 1)
+		return tool_arg_error(help, "%s: unexpected argument '%s'", cmd,
+				      argv[optind + 1]);
+	return -1;
+}
+
+int tool_open_region(const char *backend, const char *name,
+		     unsigned int flags, struct shmdev_region **r)
+{
+	enum shmdev_backend b;
+	int ret;
+
+	if (tool_backend(backend, &b))
+		return EXIT_FAILURE;
+	ret = shmdev_region_open(b, name, flags, r);
+	if (ret) {
+		tool_err(ret, "open region %s", name);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}

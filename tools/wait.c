@@ -56,7 +56,6 @@ static int do_wait(int argc, char *argv[])
 	};
 	const char *backend = NULL;
 	struct shmdev_region *r;
-	enum shmdev_backend b;
 	int c, timeout = -1;
 	int64_t ret;
 
@@ -79,18 +78,11 @@ static int do_wait(int argc, char *argv[])
 			return tool_bad_option("wait", c, argv, help);
 		}
 	}
-	if (optind == argc)
-		return tool_arg_error(help, "wait: missing NAME");
-	if (optind != argc - 1)
-		return tool_arg_error(help, "wait: unexpected argument '%s'",
-				      argv[optind + 1]);
-	if (tool_backend(backend, &b))
+	c = tool_one_name("wait", argc, argv, help);
+	if (c >= 0)
+		return c;
+	if (tool_open_region(backend, argv[optind], SHMDEV_REGION_RDONLY, &r))
 		return EXIT_FAILURE;
-	ret = shmdev_region_open(b, argv[optind], SHMDEV_REGION_RDONLY, &r);
-	if (ret) {
-		tool_err((int)ret, "open region %s", argv[optind]);
-		return EXIT_FAILURE;
-	}
 	/* Signals end the wait: EINTR is an error like any other here. */
 	ret = shmdev_region_wait(r, timeout);
 	shmdev_region_close(r);
