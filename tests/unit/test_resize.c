@@ -227,6 +227,10 @@ static void test_seal(void **state)
 		assert_int_equal(shmdev_region_status(r, &st), 0);
 		assert_int_equal(st.seals, SHMDEV_SEAL_GROW | SHMDEV_SEAL_SHRINK |
 				 SHMDEV_SEAL_WRITE);
+		/* Mapping again gives a read-only mapping of the same bytes. */
+		assert_int_equal(shmdev_region_map(r, (void **)&p), 0);
+		assert_int_equal(p[0], 7);
+		assert_int_equal(shmdev_region_unmap(r), 0);
 		/* Then the seal on seals: nothing more. */
 		assert_int_equal(shmdev_region_seal(r, SHMDEV_SEAL_SEAL),
 				 SHMDEV_SEAL_GROW | SHMDEV_SEAL_SHRINK |

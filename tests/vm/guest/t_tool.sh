@@ -69,12 +69,17 @@ if "$S" info | grep -qE "^features .*resize"; then
 	check "seal grow" 0 "^tooltest: seals grow\$" "$S" seal tooltest --grow
 	check "resize sealed" 1 "could not resize region tooltest: Operation not permitted" "$S" resize tooltest 8M
 	check "resize shrink ok" 0 "^resized tooltest to 3145728 bytes" "$S" resize tooltest 3M
-	check "seal more" 0 "^tooltest: seals future-write,grow,shrink\$" "$S" seal tooltest -f -s
 	check "seal denied" 1 "could not open region tooltest: Permission denied" su -s /bin/sh bob -c "$S seal tooltest --grow"
-	check "stat seals" 0 "^seals: +future-write,grow,shrink" "$S" stat tooltest
-	check "ls seals" 0 " tooltest +3M .* named,linked,persist +3 +future-write,grow,shrink\$" "$S" ls
-	check "seal seal" 0 "^tooltest: seals future-write,grow,shrink,seal\$" "$S" seal tooltest --seal
-	check "seal after seal" 1 "could not seal region tooltest: Operation not permitted" "$S" seal tooltest --write
+	check "seal seal" 0 "^tooltest: seals grow,seal\$" "$S" seal tooltest --seal
+	check "seal after seal" 1 "could not seal region tooltest: Operation not permitted" "$S" seal tooltest --shrink
+	check "stat seals" 0 "^seals: +grow,seal" "$S" stat tooltest
+	check "ls seals" 0 " tooltest +3M .* named,linked,persist +3 +grow,seal\$" "$S" ls
+	# Once a write seal is in force, nobody opens read-write again.
+	check "create fw" 0 "^created fwtest, 4096 bytes" "$S" create fwtest 4K --persist
+	check "seal fw" 0 "^fwtest: seals future-write,shrink\$" "$S" seal fwtest -f -s
+	check "resize fw" 1 "could not open region fwtest: Operation not permitted" "$S" resize fwtest 8K
+	check "seal fw show" 0 "^fwtest: seals future-write,shrink\$" "$S" seal fwtest
+	check "rm fw" 0 "" "$S" rm fwtest
 	check "wait timeout" 2 "wait for region tooltest: timed out" "$S" wait tooltest --timeout 0.2
 	check "wait timeout 0" 2 "timed out" "$S" wait tooltest -t 0
 	"$S" wait tooltest --timeout 10 > /tmp/t_tool.wait 2>&1 &
