@@ -2,7 +2,9 @@
 /*
  * libshmdev: the kernel module's /dev/shmlist, and the kernel backend
  * over it (named, permission-checked regions freed with their last user
- * unless PERSIST, huge pages from the module's own tmpfs).
+ * unless PERSIST, huge pages from the module's own tmpfs).  Resize, seals
+ * and the doorbell are the module's ioctls on the region fd, when its
+ * features (GET_INFO, asked once per handle) have them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,16 +38,59 @@ static int kernel_fd_stat(int fd, struct shmdev_stat *st)
 	return ioctl(fd, SHMDEV_IOC_STAT, st) < 0 ? -errno : 0;
 }
 
-/* One ioctl on a /dev/shmlist opened for it. */
-static int kernel_ioctl(unsigned long cmd, void *arg)
+/*
+ * One ioctl on a /dev/shmlist opened for it; the module's features too
+ * when @r does not know them yet (a failed GET_INFO leaves them unknown).
+ */
+static int kernel_ioctl(struct shmdev_region *r, unsigned long cmd, void *arg)
 {
+	struct shmdev_info info;
 	int dev = shmdev_kernel_open(), ret;
 
 	if (dev < 0)
 		return dev;
 	ret = ioctl(dev, cmd, arg) < 0 ? -errno : 0;
+	if (!ret && r && !r->features_known &&
+	    !shmdev_kernel_get_info(dev, &info)) {
+		r->features = info.features;
+		r->features_known = 1;
+	}
 	close(dev);
 	return ret;
+}
+
+/*
+ * -EOPNOTSUPP unless the module has @feat (asked now if not known).  A
+ * process that cannot ask (a region fd passed into a container without
+ * /dev/shmlist) tries the ioctl, which an older module refuses with
+ * -ENOTTY (kernel_region_ioctl()).
+ */
+static int kernel_need(struct shmdev_region *r, uint64_t feat)
+{
+	struct shmdev_info info;
+	int dev, ret;
+
+	if (!r->features_known) {
+		dev = shmdev_kernel_open();
+		if (dev < 0)
+			return 0;
+		ret = shmdev_kernel_get_info(dev, &info);
+		close(dev);
+		if (ret)
+			return 0;
+		r->features = info.features;
+		r->features_known = 1;
+	}
+	return r->features & feat ? 0 : -EOPNOTSUPP;
+}
+
+/* An ioctl the module should know; one that does not says -ENOTTY. */
+static int kernel_region_ioctl(struct shmdev_region *r, unsigned long cmd,
+			       void *arg)
+{
+	if (ioctl(r->fd, cmd, arg) == 0)
+		return 0;
+	return errno == ENOTTY ? -EOPNOTSUPP : -errno;
 }
 
 /* r->size from the module: it rounds up, and a region opened has its own. */
@@ -77,7 +122,7 @@ static int kernel_create(struct shmdev_region *r, unsigned int flags,
 	if (flags & SHMDEV_REGION_POPULATE)
 		c.flags |= SHMDEV_CREATE_POPULATE;
 	memcpy(c.name, r->name, sizeof(c.name));
-	ret = kernel_ioctl(SHMDEV_IOC_CREATE, &c);
+	ret = kernel_ioctl(r, SHMDEV_IOC_CREATE, &c);
 	if (ret)
 		return ret;
 	r->fd = (int)c.fd;
@@ -99,7 +144,7 @@ static int kernel_open(struct shmdev_region *r)
 	memset(&o, 0, sizeof(o));
 	o.flags = SHMDEV_OPEN_CLOEXEC | (r->writable ? SHMDEV_OPEN_RDWR : 0);
 	memcpy(o.name, r->name, sizeof(o.name));
-	ret = kernel_ioctl(SHMDEV_IOC_OPEN, &o);
+	ret = kernel_ioctl(r, SHMDEV_IOC_OPEN, &o);
 	if (ret)
 		return ret;
 	r->fd = (int)o.fd;
@@ -112,7 +157,7 @@ static int kernel_unlink(const char *name)
 
 	memset(&u, 0, sizeof(u));
 	snprintf((char *)u.name, sizeof(u.name), "%s", name);
-	return kernel_ioctl(SHMDEV_IOC_UNLINK, &u);
+	return kernel_ioctl(NULL, SHMDEV_IOC_UNLINK, &u);
 }
 
 static int kernel_stat(const struct shmdev_region *r,
@@ -128,6 +173,87 @@ static int kernel_stat(const struct shmdev_region *r,
 	return 0;
 }
 
+static int kernel_cur_size(struct shmdev_region *r, size_t *size)
+{
+	struct shmdev_stat st;
+	int ret = kernel_fd_stat(r->fd, &st);
+
+	if (ret)
+		return ret;
+	*size = st.size;
+	return 0;
+}
+
+static int kernel_resize(struct shmdev_region *r, size_t size)
+{
+	struct shmdev_resize rs;
+	int ret = kernel_need(r, SHMDEV_FEAT_RESIZE);
+
+	if (ret)
+		return ret;
+	memset(&rs, 0, sizeof(rs));
+	rs.size = size;
+	ret = kernel_region_ioctl(r, SHMDEV_IOC_RESIZE, &rs);
+	if (ret)
+		return ret;
+	/* The module rounds up; ask rather than guess its page size. */
+	return kernel_size(r);
+}
+
+static int kernel_seal(struct shmdev_region *r, unsigned int add)
+{
+	struct shmdev_seal sl;
+	int ret = kernel_need(r, SHMDEV_FEAT_SEAL);
+
+	if (ret)
+		return ret;
+	memset(&sl, 0, sizeof(sl));
+	sl.add = add;
+	ret = kernel_region_ioctl(r, SHMDEV_IOC_SEAL, &sl);
+	return ret ? ret : (int)sl.seals;
+}
+
+static int kernel_notify(struct shmdev_region *r, unsigned int flags,
+			 uint64_t *events, uint64_t *pending)
+{
+	struct shmdev_notify n;
+	int ret = kernel_need(r, SHMDEV_FEAT_NOTIFY);
+
+	if (ret)
+		return ret;
+	memset(&n, 0, sizeof(n));
+	n.flags = flags;
+	ret = kernel_region_ioctl(r, SHMDEV_IOC_NOTIFY, &n);
+	if (ret)
+		return ret;
+	*events = n.events;
+	*pending = n.pending;
+	return 0;
+}
+
+static int kernel_status(struct shmdev_region *r,
+			 struct shmdev_region_status *st)
+{
+	struct shmdev_stat ks;
+	int ret = kernel_fd_stat(r->fd, &ks);
+
+	if (ret)
+		return ret;
+	st->size = ks.size;
+	if (kernel_need(r, SHMDEV_FEAT_RESIZE))
+		st->caps &= ~SHMDEV_CAP_RESIZE;
+	if (kernel_need(r, SHMDEV_FEAT_SEAL))
+		st->caps &= ~SHMDEV_CAP_SEAL;
+	if (kernel_need(r, SHMDEV_FEAT_NOTIFY))
+		st->caps &= ~SHMDEV_CAP_NOTIFY;
+	/* An older module leaves the fields past its STAT size zero. */
+	st->generation = ks.generation;
+	st->events = ks.events;
+	st->pending = ks.events - ks.seen;
+	st->seals = ks.seals;
+	return 0;
+}
+
 /* The module maps huge pages itself: no advice to give. */
 const struct shmdev__backend_ops shmdev__kernel_ops = {
 	.cannot = 0,
@@ -138,4 +264,9 @@ const struct shmdev__backend_ops shmdev__kernel_ops = {
 	.unlink = kernel_unlink,
 	.id = shmdev__fd_id,
 	.stat = kernel_stat,
+	.cur_size = kernel_cur_size,
+	.resize = kernel_resize,
+	.seal = kernel_seal,
+	.notify = kernel_notify,
+	.status = kernel_status,
 };

@@ -1,64 +1,26 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * libshmdev: the shareable list (format: docs/list-format.md).
+ * libshmdev: the shareable list (format: docs/list-format.md): header,
+ * typed lists and their growth; list-mixed.c has mixed lists.
  *
  * Attaching validates the header against the region's size and keeps a
- * private copy of everything fixed; the two fields that move (length and
- * heap_used) and every mixed slot are re-checked at each access, so a
- * peer that scribbles over the list causes errors, never an access
- * outside the region.
+ * private copy of everything fixed; the fields that move (length,
+ * heap_used, and a typed list's capacity, which only grows) and every
+ * mixed slot are re-checked at each access, so a peer that scribbles
+ * over the list causes errors, never an access outside the region.
+ *
+ * A typed list grows (shmdev_list_append(), _extend()) by resizing its
+ * region geometrically, then publishing the new capacity, then the
+ * length.  A reader that finds a length past what its mapping holds asks
+ * the region's size and maps it again; the mappings it had stay until
+ * detach.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "atomic.h"
-#include "shmdev.h"
-
-#define LIST_MAGIC	0x315453494c4d4853ull	/* "SHMLIST1" little-endian */
-#define LIST_VERSION	1
-#define HDR_SIZE	64
-#define SLOT_ALIGN	64
-#define MIXED_SLOT	16
-
-struct list_hdr {
-	uint64_t magic;
-	uint16_t version;
-	uint16_t header_size;
-	uint32_t type;
-	uint64_t length;
-	uint64_t capacity;
-	uint64_t data_offset;
-	uint64_t heap_offset;
-	uint64_t heap_size;
-	uint64_t heap_used;
-};
-
-_Static_assert(sizeof(struct list_hdr) == HDR_SIZE, "list header is 64 bytes");
-
-struct mixed_slot {
-	uint8_t kind;
-	uint8_t reserved[3];
-	uint32_t len;
-	uint64_t value;
-};
-
-_Static_assert(sizeof(struct mixed_slot) == MIXED_SLOT, "mixed slot is 16 bytes");
-
-struct shmdev_list {
-	struct shmdev_region *region;	/* owned when @own_region */
-	int own_region;
-	unsigned char *base;
-	size_t size;
-	struct list_hdr *hdr;		/* in shared memory */
-	/* Private copies, validated at attach. */
-	enum shmdev_type type;
-	size_t esize;
-	uint64_t capacity;
-	unsigned char *data;
-	unsigned char *heap;
-	uint64_t heap_size;
-};
+#include "list.h"
 
 size_t shmdev_type_size(enum shmdev_type type)
 {
@@ -96,6 +58,27 @@ size_t shmdev_list_bytes(enum shmdev_type type, size_t capacity,
 	return (size_t)align_up(data, SLOT_ALIGN) + heap_bytes;
 }
 
+static struct list_map *cur_map(const struct shmdev_list *l)
+{
+	return __atomic_load_n(&l->cur, __ATOMIC_ACQUIRE);
+}
+
+/* A mapping of @size bytes at @base, for @l's slots. */
+static struct list_map *map_new(const struct shmdev_list *l,
+				unsigned char *base, size_t size, int owned)
+{
+	struct list_map *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return NULL;
+	m->base = base;
+	m->size = size;
+	m->owned = owned;
+	m->max_cap = (size - l->data_offset) / l->esize;
+	m->data = base + l->data_offset;
+	return m;
+}
+
 /* Validate the header of @base/@size and fill @l's private copies. */
 static int list_validate(struct shmdev_list *l, unsigned char *base,
 			 size_t size)
@@ -114,7 +97,7 @@ static int list_validate(struct shmdev_list *l, unsigned char *base,
 	esize = shmdev_type_size(l->type);
 	if (!esize)
 		return -EBADMSG;
-	cap = shm_load_relaxed64(&h->capacity);
+	cap = shm_load_acquire64(&h->capacity);
 	doff = shm_load_relaxed64(&h->data_offset);
 	hoff = shm_load_relaxed64(&h->heap_offset);
 	hsize = shm_load_relaxed64(&h->heap_size);
@@ -132,15 +115,26 @@ static int list_validate(struct shmdev_list *l, unsigned char *base,
 	if (shm_load_acquire64(&h->length) > cap ||
 	    shm_load_acquire64(&h->heap_used) > hsize)
 		return -EBADMSG;
-	l->base = base;
-	l->size = size;
 	l->hdr = h;
 	l->esize = esize;
-	l->capacity = cap;
-	l->data = base + doff;
+	l->data_offset = doff;
 	l->heap = l->type == SHMDEV_T_MIXED ? base + hoff : NULL;
 	l->heap_size = hsize;
 	return 0;
+}
+
+static void list_free(struct shmdev_list *l)
+{
+	struct list_map *m = l->cur, *older;
+
+	for (; m; m = older) {
+		older = m->older;
+		if (m->owned)
+			shmdev__region_detach(l->region, m->base, m->size);
+		free(m);
+	}
+	pthread_mutex_destroy(&l->lock);
+	free(l);
 }
 
 int shmdev_list_attach_buffer(void *mem, size_t size, struct shmdev_list **out)
@@ -154,9 +148,15 @@ int shmdev_list_attach_buffer(void *mem, size_t size, struct shmdev_list **out)
 	l = calloc(1, sizeof(*l));
 	if (!l)
 		return -ENOMEM;
+	pthread_mutex_init(&l->lock, NULL);
 	ret = list_validate(l, mem, size);
+	if (!ret) {
+		l->cur = map_new(l, mem, size, 0);
+		if (!l->cur)
+			ret = -ENOMEM;
+	}
 	if (ret) {
-		free(l);
+		list_free(l);
 		return ret;
 	}
 	*out = l;
@@ -174,7 +174,7 @@ int shmdev_list_attach(struct shmdev_region *r, struct shmdev_list **out)
 	ret = shmdev_region_map(r, &addr);
 	if (ret)
 		return ret;
-	ret = shmdev_list_attach_buffer(addr, shmdev_region_size(r), out);
+	ret = shmdev_list_attach_buffer(addr, r->map_size, out);
 	if (ret)
 		return ret;
 	(*out)->region = r;
@@ -244,11 +244,16 @@ int shmdev_list_create(enum shmdev_backend backend, const char *name,
 
 void shmdev_list_detach(struct shmdev_list *l)
 {
+	struct shmdev_region *r;
+	int own;
+
 	if (!l)
 		return;
-	if (l->own_region)
-		shmdev_region_close(l->region);
-	free(l);
+	r = l->region;
+	own = l->own_region;
+	list_free(l);
+	if (own)
+		shmdev_region_close(r);
 }
 
 struct shmdev_region *shmdev_list_region(const struct shmdev_list *l)
@@ -261,29 +266,89 @@ enum shmdev_type shmdev_list_type(const struct shmdev_list *l)
 	return l ? l->type : 0;
 }
 
-size_t shmdev_list_capacity(const struct shmdev_list *l)
+/*
+ * Map @l again when its region grew past the current mapping (another
+ * process, or this one, grew the list).  Returns the newest mapping, or
+ * NULL with *@err.
+ */
+static const struct list_map *list_refresh(struct shmdev_list *l, int *err)
 {
-	return l ? (size_t)l->capacity : 0;
+	struct list_map *m, *n;
+	size_t size;
+	void *addr;
+	int ret;
+
+	pthread_mutex_lock(&l->lock);
+	m = l->cur;
+	ret = l->region && l->type != SHMDEV_T_MIXED ?
+	      shmdev__region_cur_size(l->region, &size) : 0;
+	if (ret || !l->region || l->type == SHMDEV_T_MIXED || size <= m->size)
+		goto out_unlock;
+	ret = shmdev__region_attach(l->region, size, &addr);
+	if (ret)
+		goto out_unlock;
+	n = map_new(l, addr, size, 1);
+	if (!n) {
+		shmdev__region_detach(l->region, addr, size);
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	l->region->size = size;
+	n->older = m;
+	__atomic_store_n(&l->cur, n, __ATOMIC_RELEASE);
+	m = n;
+out_unlock:
+	pthread_mutex_unlock(&l->lock);
+	*err = ret;
+	return ret ? NULL : m;
 }
 
-/* The current length, checked; negative errno when corrupted. */
-static int64_t list_len(const struct shmdev_list *l)
+int64_t shmdev__list_len(const struct shmdev_list *l,
+			 const struct list_map **mp)
 {
+	const struct list_map *m = cur_map(l);
 	uint64_t n = shm_load_acquire64(&l->hdr->length);
+	int err;
 
-	return n > l->capacity ? -EBADMSG : (int64_t)n;
+	/* The capacity is published before any length that needs it. */
+	if (n > shm_load_acquire64(&l->hdr->capacity))
+		return -EBADMSG;
+	if (n > m->max_cap) {
+		m = list_refresh((struct shmdev_list *)l, &err);
+		if (!m)
+			return err;
+		if (n > m->max_cap)
+			return -EBADMSG;
+	}
+	*mp = m;
+	return (int64_t)n;
+}
+
+size_t shmdev_list_capacity(const struct shmdev_list *l)
+{
+	const struct list_map *m;
+	uint64_t cap;
+
+	if (!l)
+		return 0;
+	if (shmdev__list_len(l, &m) < 0)
+		m = cur_map(l);
+	cap = shm_load_acquire64(&l->hdr->capacity);
+	return (size_t)(cap < m->max_cap ? cap : m->max_cap);
 }
 
 int64_t shmdev_list_len(const struct shmdev_list *l)
 {
+	const struct list_map *m;
+
 	if (!l)
 		return -EINVAL;
-	return list_len(l);
+	return shmdev__list_len(l, &m);
 }
 
 int shmdev_list_set_len(struct shmdev_list *l, size_t n)
 {
-	if (!l || n > l->capacity)
+	if (!l || n > shmdev_list_capacity(l))
 		return -EINVAL;
 	shm_store_release64(&l->hdr->length, n);
 	return 0;
@@ -291,287 +356,197 @@ int shmdev_list_set_len(struct shmdev_list *l, size_t n)
 
 void *shmdev_list_data(const struct shmdev_list *l)
 {
+	const struct list_map *m;
+
 	if (!l || l->type == SHMDEV_T_MIXED)
 		return NULL;
-	return l->data;
+	if (shmdev__list_len(l, &m) < 0)
+		m = cur_map(l);
+	return m->data;
 }
 
-/* [first, first + count) within the current length, for typed lists. */
+/*
+ * [first, first + count) within the current length, for typed lists;
+ * *@data gets slot 0 in a mapping that holds them.
+ */
 static int typed_range(const struct shmdev_list *l, size_t first,
-		       size_t count)
+		       size_t count, unsigned char **data)
 {
+	const struct list_map *m;
 	int64_t n;
 
 	if (!l || l->type == SHMDEV_T_MIXED)
 		return -EINVAL;
-	n = list_len(l);
+	n = shmdev__list_len(l, &m);
 	if (n < 0)
 		return (int)n;
 	if (first > (uint64_t)n || count > (uint64_t)n - first)
 		return -ERANGE;
+	*data = m->data;
 	return 0;
 }
 
 int shmdev_list_get(const struct shmdev_list *l, size_t i, void *elem)
 {
-	int ret = typed_range(l, i, 1);
+	unsigned char *data = NULL;
+	int ret = typed_range(l, i, 1, &data);
 
 	if (ret)
 		return ret;
 	if (!elem)
 		return -EINVAL;
-	memcpy(elem, l->data + i * l->esize, l->esize);
+	memcpy(elem, data + i * l->esize, l->esize);
 	return 0;
 }
 
 int shmdev_list_set(struct shmdev_list *l, size_t i, const void *elem)
 {
-	int ret = typed_range(l, i, 1);
+	unsigned char *data = NULL;
+	int ret = typed_range(l, i, 1, &data);
 
 	if (ret)
 		return ret;
 	if (!elem)
 		return -EINVAL;
-	memcpy(l->data + i * l->esize, elem, l->esize);
+	memcpy(data + i * l->esize, elem, l->esize);
 	return 0;
 }
 
 int shmdev_list_get_range(const struct shmdev_list *l, size_t first,
 			  size_t count, void *out)
 {
-	int ret = typed_range(l, first, count);
+	unsigned char *data = NULL;
+	int ret = typed_range(l, first, count, &data);
 
 	if (ret)
 		return ret;
 	if (!out && count)
 		return -EINVAL;
 	if (count)
-		memcpy(out, l->data + first * l->esize, count * l->esize);
+		memcpy(out, data + first * l->esize, count * l->esize);
 	return 0;
 }
 
 int shmdev_list_set_range(struct shmdev_list *l, size_t first, size_t count,
 			  const void *in)
 {
-	int ret = typed_range(l, first, count);
+	unsigned char *data = NULL;
+	int ret = typed_range(l, first, count, &data);
 
 	if (ret)
 		return ret;
 	if (!in && count)
 		return -EINVAL;
 	if (count)
-		memcpy(l->data + first * l->esize, in, count * l->esize);
+		memcpy(data + first * l->esize, in, count * l->esize);
 	return 0;
 }
 
 int shmdev_list_apply(struct shmdev_list *l, size_t first, size_t count,
 		      shmdev_apply_fn fn, void *arg)
 {
-	int ret = typed_range(l, first, count);
+	unsigned char *data = NULL;
+	int ret = typed_range(l, first, count, &data);
 
 	if (ret)
 		return ret;
 	if (!fn)
 		return -EINVAL;
 	if (count)
-		fn(l->data, first, count, arg);
+		fn(data, first, count, arg);
+	return 0;
+}
+
+/*
+ * Make room for @need slots: the region grows to twice the capacity (or
+ * @need, if more), the capacity is published, and a mapping of it made.
+ * Called with l->lock held.  A list that cannot grow (over a buffer, or
+ * a region whose backend has a fixed size) gives -ENOSPC.
+ */
+static int list_grow(struct shmdev_list *l, uint64_t need)
+{
+	struct shmdev_region *r = l->region;
+	uint64_t cap = shm_load_acquire64(&l->hdr->capacity), new_cap;
+	size_t bytes, size;
+	int ret;
+
+	if (need <= cap)
+		return 0;
+	if (!r)
+		return -ENOSPC;
+	new_cap = cap > need / 2 ? cap * 2 : need;
+	if (new_cap < 8)
+		new_cap = 8;
+	bytes = shmdev_list_bytes(l->type, (size_t)new_cap, 0);
+	if (!bytes || new_cap > SIZE_MAX / 2)
+		return -EOVERFLOW;
+	ret = shmdev__region_cur_size(r, &size);
+	if (ret)
+		return ret;
+	if (size < bytes) {
+		ret = shmdev__region_grow(r, bytes);
+		if (ret)
+			return ret == -EOPNOTSUPP ? -ENOSPC : ret;
+		/* All the backend gave: it rounds up to its page size. */
+		size = r->size;
+		new_cap = (size - l->data_offset) / l->esize;
+	}
+	shm_store_release64(&l->hdr->capacity, new_cap);
+	return 0;
+}
+
+int shmdev_list_extend(struct shmdev_list *l, const void *elems,
+		       size_t count)
+{
+	const struct list_map *m;
+	int64_t n;
+	int ret;
+
+	if (!l || (!elems && count) || l->type == SHMDEV_T_MIXED)
+		return -EINVAL;
+	n = shmdev__list_len(l, &m);
+	if (n < 0)
+		return (int)n;
+	if (!count)
+		return 0;
+	if (count > UINT64_MAX / 2 - (uint64_t)n)
+		return -EOVERFLOW;
+	if ((uint64_t)n + count > m->max_cap ||
+	    (uint64_t)n + count > shm_load_acquire64(&l->hdr->capacity)) {
+		pthread_mutex_lock(&l->lock);
+		ret = list_grow(l, (uint64_t)n + count);
+		pthread_mutex_unlock(&l->lock);
+		if (!ret && !list_refresh(l, &ret))
+			return ret;
+		if (ret)
+			return ret;
+		m = cur_map(l);
+		if ((uint64_t)n + count > m->max_cap)
+			return -EBADMSG;	/* the region shrank under us */
+	}
+	memcpy(m->data + (size_t)n * l->esize, elems, count * l->esize);
+	shm_store_release64(&l->hdr->length, (uint64_t)n + count);
 	return 0;
 }
 
 int shmdev_list_append(struct shmdev_list *l, const void *elem)
 {
-	int64_t n;
-
-	if (!l || !elem || l->type == SHMDEV_T_MIXED)
+	if (!elem)
 		return -EINVAL;
-	n = list_len(l);
+	return shmdev_list_extend(l, elem, 1);
+}
+
+int shmdev__list_mapping(const struct shmdev_list *l, unsigned char **base,
+			 size_t *size, size_t *data_offset, size_t *max_len)
+{
+	const struct list_map *m;
+	int64_t n = shmdev__list_len(l, &m);
+
 	if (n < 0)
 		return (int)n;
-	if ((uint64_t)n >= l->capacity)
-		return -ENOSPC;
-	memcpy(l->data + (size_t)n * l->esize, elem, l->esize);
-	shm_store_release64(&l->hdr->length, (uint64_t)n + 1);
-	return 0;
-}
-
-/* Mixed lists. */
-
-static struct mixed_slot *mixed_slot(const struct shmdev_list *l, size_t i,
-				     int *err)
-{
-	int64_t n;
-
-	if (!l || l->type != SHMDEV_T_MIXED) {
-		*err = -EINVAL;
-		return NULL;
-	}
-	n = list_len(l);
-	if (n < 0) {
-		*err = (int)n;
-		return NULL;
-	}
-	if (i >= (uint64_t)n) {
-		*err = -ERANGE;
-		return NULL;
-	}
-	return (struct mixed_slot *)(l->data + i * MIXED_SLOT);
-}
-
-int shmdev_list_get_value(const struct shmdev_list *l, size_t i,
-			  struct shmdev_value *v)
-{
-	struct mixed_slot *s;
-	uint64_t value, len;
-	int err = 0;
-	uint8_t kind;
-
-	if (!v)
-		return -EINVAL;
-	s = mixed_slot(l, i, &err);
-	if (!s)
-		return err;
-	/* One read of each field: a peer may be rewriting them. */
-	kind = shm_load_acquire8(&s->kind);
-	len = shm_load_relaxed32(&s->len);
-	value = shm_load_relaxed64(&s->value);
-	memset(v, 0, sizeof(*v));
-	v->kind = kind;
-	switch (kind) {
-	case SHMDEV_KIND_NONE:
-		return 0;
-	case SHMDEV_KIND_INT:
-		v->i = (int64_t)value;
-		return 0;
-	case SHMDEV_KIND_FLOAT:
-		memcpy(&v->f, &value, sizeof(v->f));
-		return 0;
-	case SHMDEV_KIND_BOOL:
-		if (value > 1)
-			return -EBADMSG;
-		v->b = (int)value;
-		return 0;
-	case SHMDEV_KIND_STR:
-	case SHMDEV_KIND_BYTES:
-		if (value > l->heap_size || len > l->heap_size - value)
-			return -EBADMSG;
-		v->ptr = l->heap + value;
-		v->len = (size_t)len;
-		return 0;
-	}
-	return -EBADMSG;
-}
-
-/* Strict UTF-8: no overlongs, surrogates or code points past U+10FFFF. */
-static int utf8_valid(const unsigned char *s, size_t n)
-{
-	size_t i = 0;
-
-	while (i < n) {
-		unsigned char c = s[i];
-		size_t k;
-		uint32_t cp;
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		} else if (c >= 0xc2 && c <= 0xdf) {
-			k = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if ((k == 2 && cp < 0x800) || (k == 3 && cp < 0x10000) ||
-		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
-}
-
-/* Take @len heap bytes; returns the offset or a negative errno. */
-static int64_t heap_alloc(struct shmdev_list *l, size_t len)
-{
-	uint64_t used;
-
-	do {
-		used = shm_load_acquire64(&l->hdr->heap_used);
-		if (used > l->heap_size)
-			return -EBADMSG;
-		if (len > l->heap_size - used)
-			return -ENOSPC;
-	} while (!shm_cas64(&l->hdr->heap_used, used, used + len));
-	return (int64_t)used;
-}
-
-int shmdev_list_set_value(struct shmdev_list *l, size_t i,
-			  const struct shmdev_value *v)
-{
-	struct mixed_slot *s;
-	uint64_t value = 0, old_value, old_len;
-	uint32_t len = 0;
-	uint8_t old_kind;
-	int err = 0;
-
-	if (!v)
-		return -EINVAL;
-	s = mixed_slot(l, i, &err);
-	if (!s)
-		return err;
-	switch (v->kind) {
-	case SHMDEV_KIND_NONE:
-		break;
-	case SHMDEV_KIND_INT:
-		value = (uint64_t)v->i;
-		break;
-	case SHMDEV_KIND_FLOAT:
-		memcpy(&value, &v->f, sizeof(value));
-		break;
-	case SHMDEV_KIND_BOOL:
-		value = !!v->b;
-		break;
-	case SHMDEV_KIND_STR:
-	case SHMDEV_KIND_BYTES:
-		if ((!v->ptr && v->len) || v->len > UINT32_MAX)
-			return -EINVAL;
-		if (v->kind == SHMDEV_KIND_STR && !utf8_valid(v->ptr, v->len))
-			return -EILSEQ;
-		len = (uint32_t)v->len;
-		old_kind = shm_load_acquire8(&s->kind);
-		old_len = shm_load_relaxed32(&s->len);
-		old_value = shm_load_relaxed64(&s->value);
-		if ((old_kind == SHMDEV_KIND_STR || old_kind == SHMDEV_KIND_BYTES) &&
-		    old_value <= l->heap_size && old_len <= l->heap_size - old_value &&
-		    len <= old_len) {
-			value = old_value;	/* fits where the old value was */
-		} else {
-			int64_t off = heap_alloc(l, len);
-
-			if (off < 0)
-				return (int)off;
-			value = (uint64_t)off;
-		}
-		if (len)
-			memcpy(l->heap + value, v->ptr, len);
-		break;
-	default:
-		return -EINVAL;
-	}
-	/* kind is published last: a reader that sees it sees len and value. */
-	shm_store_relaxed32(&s->len, len);
-	shm_store_relaxed64(&s->value, value);
-	shm_store_release8(&s->kind, (uint8_t)v->kind);
+	*base = m->base;
+	*size = m->size;
+	*data_offset = l->data_offset;
+	*max_len = m->max_cap;
 	return 0;
 }

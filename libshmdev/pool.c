@@ -89,6 +89,9 @@ struct shmdev_pool {
 	enum pool_wait wait;
 	int oversubscribed;	/* more processes than CPUs to run them */
 	int broken;		/* a worker died: no more jobs */
+	unsigned char *base;	/* the list's mapping the workers inherit */
+	size_t map_len;		/* its bytes */
+	size_t max_len;		/* the elements it holds */
 	pid_t owner;		/* the process that forked the workers */
 	unsigned long owner_gen;	/* fork_generation there */
 	pid_t pids[];
@@ -238,7 +241,10 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 {
 	struct pool_ctl *c = p->ctl;
 	struct shmdev_region *r = shmdev_list_region(p->list);
-	unsigned char *base = shmdev_region_addr(r);
+	unsigned char *base = p->base;
+	/* The list's mapping when the pool was made: its capacity then
+	 * (shmdev_pool_run() refuses a list grown past it). */
+	size_t map_len = p->map_len;
 	uint32_t seen = 0;	/* seq when forked: no job yet */
 	int64_t gap = POOL_SPIN_MAX_NS + 1, idle_since;
 
@@ -263,13 +269,13 @@ worker_main(struct shmdev_pool *p, unsigned int id, size_t data_offset,
 		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB) {
 			void *m;
 
-			if (shmdev__region_attach(r, &m))
+			if (shmdev__region_attach(r, map_len, &m))
 				_exit(3);
 			mem = m;
 		}
 		run_chunks(c, id, mem + data_offset, c->arg_len ? c->arg : NULL);
 		if (p->flags & SHMDEV_POOL_ATTACH_PER_JOB)
-			shmdev__region_detach(r, mem);
+			shmdev__region_detach(r, mem, map_len);
 		if (shm_add_fetch_seqcst32(&c->done, 1) == p->nworkers)
 			wake_change(&c->done, &c->done_sleeping);
 	}
@@ -368,7 +374,8 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 	pid_t parent = getpid();
 	enum pool_wait wait;
 	unsigned int i;
-	void *base;
+	unsigned char *base;
+	size_t map_len, max_len;
 	int ret;
 
 	if (!out)
@@ -378,11 +385,10 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 	    flags & ~SHMDEV_POOL_VALID_FLAGS || !shmdev_list_data(l) ||
 	    pool_wait_policy(flags, &wait))
 		return -EINVAL;
-	ret = shmdev_region_map(r, &base);
+	/* The workers inherit the list's mapping as it is now. */
+	ret = shmdev__list_mapping(l, &base, &map_len, &data_offset, &max_len);
 	if (ret)
 		return ret;
-	data_offset = (size_t)((unsigned char *)shmdev_list_data(l) -
-			       (unsigned char *)base);
 
 	p = calloc(1, sizeof(*p) + workers * sizeof(pid_t));
 	if (!p)
@@ -395,6 +401,9 @@ int shmdev_pool_create(struct shmdev_list *l, unsigned int workers,
 		return ret;
 	}
 	p->list = l;
+	p->base = base;
+	p->map_len = map_len;
+	p->max_len = max_len;
 	p->flags = flags;
 	p->wait = wait;
 	p->owner = parent;
@@ -447,6 +456,8 @@ int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 	len = shmdev_list_len(p->list);
 	if (len < 0)
 		return (int)len;
+	if ((uint64_t)len > p->max_len)
+		return -ESTALE;	/* grown past the workers' mapping */
 	c = p->ctl;
 	if (!chunk) {
 		unsigned int parts = c->nparts *

@@ -6,7 +6,8 @@
  * the name CPython's multiprocessing.shared_memory gives a block, so that
  * a block either side makes, the other opens.  Such a name lives until
  * unlinked.  An unnamed region is a file with a private name, unlinked at
- * once.
+ * once.  It resizes by ftruncate(2); tmpfs files other than memfds take
+ * no seals, and there is no doorbell.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -115,11 +116,13 @@ static int posix_unlink(const char *name)
 }
 
 const struct shmdev__backend_ops shmdev__posix_ops = {
-	.cannot = SHMDEV__NO_LAST_USER,
+	.cannot = SHMDEV__NO_LAST_USER | SHMDEV__NO_SEAL | SHMDEV__NO_NOTIFY,
 	.create = posix_create,
 	.open = posix_open,
 	.map = shmdev__fd_map_advise,
 	.unmap = shmdev__fd_unmap,
 	.unlink = posix_unlink,
 	.id = shmdev__fd_id,
+	.cur_size = shmdev__fd_cur_size,
+	.resize = shmdev__fd_resize,
 };

@@ -11,7 +11,8 @@
  *
  * This file checks arguments, says what a backend cannot do, and keeps
  * the handle; util.c holds what the backends share, huge.c the huge-page
- * counts, passing.c sending a region over a Unix socket.
+ * counts, passing.c sending a region over a Unix socket, resize.c
+ * resize, seals and the doorbell.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -220,14 +221,21 @@ int shmdev_region_open(enum shmdev_backend backend, const char *name,
 	return 0;
 }
 
-int shmdev__region_attach(const struct shmdev_region *r, void **addr)
+int shmdev__region_attach(const struct shmdev_region *r, size_t len,
+			  void **addr)
 {
-	return r->ops->map(r, r->writable, addr);
+	int ret = r->ops->map(r, r->writable, len, addr);
+
+	/* A seal against writing leaves reading (SHMDEV_SEAL_WRITE). */
+	if (ret == -EPERM && r->writable)
+		ret = r->ops->map(r, 0, len, addr);
+	return ret;
 }
 
-void shmdev__region_detach(const struct shmdev_region *r, void *addr)
+void shmdev__region_detach(const struct shmdev_region *r, void *addr,
+			   size_t len)
 {
-	r->ops->unmap(r, addr);
+	r->ops->unmap(r, addr, len);
 }
 
 int shmdev_region_map(struct shmdev_region *r, void **addr)
@@ -237,9 +245,10 @@ int shmdev_region_map(struct shmdev_region *r, void **addr)
 	if (!r)
 		return -EINVAL;
 	if (!r->addr) {
-		ret = shmdev__region_attach(r, &r->addr);
+		ret = shmdev__region_attach(r, r->size, &r->addr);
 		if (ret)
 			return ret;
+		r->map_size = r->size;
 	}
 	if (addr)
 		*addr = r->addr;
@@ -254,10 +263,11 @@ int shmdev_region_unmap(struct shmdev_region *r)
 		return -EINVAL;
 	if (!r->addr)
 		return 0;
-	ret = r->ops->unmap(r, r->addr);
+	ret = r->ops->unmap(r, r->addr, r->map_size);
 	if (ret)
 		return ret;
 	r->addr = NULL;
+	r->map_size = 0;
 	return 0;
 }
 
@@ -311,9 +321,11 @@ int shmdev_region_stat(struct shmdev_region *r, struct shmdev_region_info *info)
 	if (r->addr) {
 		size_t kpage;
 
-		shmdev__smaps_scan(r->addr, r->size, &info->huge_bytes, &kpage);
+		shmdev__smaps_scan(r->addr, r->map_size, &info->huge_bytes,
+				   &kpage);
 		info->page_size = kpage;
-		if (kpage < SHMDEV__HUGE_2M && info->huge_bytes >= r->size / 2)
+		if (kpage < SHMDEV__HUGE_2M &&
+		    info->huge_bytes >= r->map_size / 2)
 			info->page_size = SHMDEV__HUGE_2M;
 	}
 	return 0;

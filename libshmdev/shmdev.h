@@ -4,6 +4,9 @@
  * parallel workload.  Every function returns 0 or a positive value on
  * success and a negative errno on failure; errno is never the channel.
  * The library never prints.
+ *
+ * This one public header is longer than 600 lines: it holds the contract
+ * of every exported function, and one #include is the whole API.
  */
 #ifndef SHMDEV_H
 #define SHMDEV_H
@@ -64,6 +67,23 @@ SHMDEV_EXPORT int shmdev_kernel_get_info(int devfd, struct shmdev_info *info);
  *                                                           no (an id)
  *   posix             yes    unnamed only          required with a name
  *                                                           yes
+ *
+ *                     resize      seals              doorbell (notify, wait)
+ *   kernel            yes (1)     yes (1)            yes (1)
+ *   memfd             ftruncate   F_ADD_SEALS (2)    no
+ *   sysv              no          no                 no
+ *   posix             ftruncate   no                 no
+ *
+ *   (1) when the module has SHMDEV_FEAT_RESIZE, _SEAL, _NOTIFY
+ *       (SHMDEV_IOC_GET_INFO); an older module gives -EOPNOTSUPP.
+ *   (2) of memfds this library made, which allow sealing; a memfd from
+ *       elsewhere may not (-EPERM).
+ *
+ * shmdev_region_status() says per region which of the three it has
+ * (SHMDEV_CAP_*).  A doorbell needs the kernel to count rings and wake
+ * sleepers per open file: the other backends have no such object, and a
+ * futex in the region would take bytes of the caller's layout, so they
+ * give -EOPNOTSUPP rather than half a doorbell.
  *
  * Names are 1 to 255 (SHMDEV_NAME_MAX) printable ASCII bytes without '/',
  * on every backend with names; anything else, the empty name included,
@@ -171,8 +191,9 @@ SHMDEV_EXPORT int shmdev_region_open(enum shmdev_backend backend,
 
 /*
  * shmdev_region_map - map the whole region MAP_SHARED (read-only if it was
- * opened so) in this process; returns the existing mapping when mapped.
- * @addr may be NULL.  Returns 0, -EINVAL, or the mmap/shmat errno.
+ * opened so, or a seal forbids writing) in this process; returns the
+ * existing mapping when mapped.  @addr may be NULL.  Returns 0, -EINVAL,
+ * or the mmap/shmat errno.
  */
 SHMDEV_EXPORT int shmdev_region_map(struct shmdev_region *r, void **addr);
 
@@ -182,7 +203,11 @@ SHMDEV_EXPORT int shmdev_region_unmap(struct shmdev_region *r);
 /* shmdev_region_addr - the mapping, or NULL when unmapped (or @r NULL). */
 SHMDEV_EXPORT void *shmdev_region_addr(const struct shmdev_region *r);
 
-/* shmdev_region_size - the region's size in bytes (0 for NULL). */
+/*
+ * shmdev_region_size - the region's size in bytes as this handle last
+ * learnt it: at create or open, shmdev_region_resize() or _refresh()
+ * (0 for NULL).
+ */
 SHMDEV_EXPORT size_t shmdev_region_size(const struct shmdev_region *r);
 
 /* shmdev_region_backend - the backend of @r (DEFAULT for NULL). */
@@ -210,8 +235,10 @@ SHMDEV_EXPORT int shmdev_huge_bytes(const void *addr, size_t len,
 
 /*
  * shmdev_region_fd - the region's file descriptor, owned by @r (for
- * fstat, or passing by hand).  Returns it, -EINVAL, or -EOPNOTSUPP for
- * sysv (use shmdev_region_send(), which passes the id).
+ * fstat, passing by hand, or an event loop: a kernel region's fd is
+ * readable (poll(2), epoll(7)) when its doorbell rang, see
+ * shmdev_region_wait()).  Returns it, -EINVAL, or -EOPNOTSUPP for sysv
+ * (use shmdev_region_send(), which passes the id).
  */
 SHMDEV_EXPORT int shmdev_region_fd(const struct shmdev_region *r);
 
@@ -247,6 +274,112 @@ SHMDEV_EXPORT int shmdev_region_send(int sock, const struct shmdev_region *r);
  * or the recvmsg errno.
  */
 SHMDEV_EXPORT int shmdev_region_recv(int sock, struct shmdev_region **out);
+
+/*
+ * Resize, seals and the doorbell
+ * ==============================
+ *
+ * See the table above for what each backend has; include/uapi/linux/
+ * shmdev.h (SHMDEV_IOC_RESIZE, _SEAL, _NOTIFY) for the kernel backend's
+ * exact semantics, which memfd's follow (seals are fcntl(2)'s F_SEAL_*,
+ * with the same values as SHMDEV_SEAL_*).
+ */
+
+/* shmdev_region_status()'s @caps: what this region can do. */
+#define SHMDEV_CAP_RESIZE	(1u << 0)	/* shmdev_region_resize() */
+#define SHMDEV_CAP_SEAL		(1u << 1)	/* shmdev_region_seal() */
+#define SHMDEV_CAP_NOTIFY	(1u << 2)	/* shmdev_region_notify(), _wait() */
+
+/* What shmdev_region_status() reports, asked of the backend now. */
+struct shmdev_region_status {
+	uint64_t size;		/* bytes now (another holder may have resized) */
+	uint64_t generation;	/* kernel: resizes that changed the size;
+				 * other backends: 0 (compare @size) */
+	uint64_t events;	/* kernel: the doorbell's count; else 0 */
+	uint64_t pending;	/* kernel: events this handle has not seen
+				 * (acknowledged); else 0 */
+	unsigned int seals;	/* SHMDEV_SEAL_* in force (0 without seals) */
+	unsigned int caps;	/* SHMDEV_CAP_* */
+	uint64_t reserved[4];	/* 0 */
+};
+
+/*
+ * shmdev_region_status - size, generation, doorbell and seals of @r now,
+ * and what @r can do.  Returns 0, -EINVAL (NULL), or the backend's errno
+ * (STAT, fstat, F_GET_SEALS).
+ */
+SHMDEV_EXPORT int shmdev_region_status(struct shmdev_region *r,
+				       struct shmdev_region_status *st);
+
+/*
+ * shmdev_region_resize - change the size of @r to @size bytes for every
+ * holder (the kernel rounds up to the page size, memfd on hugetlb pages
+ * to 2 MiB).  Growth reads as zeros and, for a region made with
+ * SHMDEV_REGION_POPULATE, is allocated now (-ENOMEM and no change
+ * otherwise).  Shrinking frees the memory past the new end: any mapping
+ * of it, in any process, gets SIGBUS there.
+ *
+ * When @r is mapped (shmdev_region_map()), its mapping is replaced by
+ * one of the new size, usually at another address: pointers into the old
+ * mapping are invalid after the call (shmdev_region_addr() has the new
+ * one).  Other holders keep their mappings; they learn of the change from
+ * the doorbell (kernel: a resize rings it once), the generation or the
+ * size (shmdev_region_status()) and call shmdev_region_refresh().
+ *
+ * Returns 0, or -EINVAL (NULL, @size 0 or above INT64_MAX / 2),
+ * -EBADF (@r is read-only), -EOPNOTSUPP (see the table), -EPERM (a
+ * SHMDEV_SEAL_GROW or _SHRINK seal), -EFBIG, -ENOSPC, -EDQUOT (kernel
+ * limits), -ENOMEM, or the backend's errno.  When only the new mapping
+ * failed (its errno is returned), the region has the new size and @r is
+ * unmapped.
+ */
+SHMDEV_EXPORT int shmdev_region_resize(struct shmdev_region *r, size_t size);
+
+/*
+ * shmdev_region_refresh - learn the size of @r now (another holder may
+ * have resized it) and, when @r is mapped and the size changed, replace
+ * the mapping as shmdev_region_resize() does.  Returns 1 when the size
+ * changed, 0 when not (always for sysv), -EINVAL, or the errno of
+ * asking the size or of mapping (then @r is unmapped).
+ */
+SHMDEV_EXPORT int shmdev_region_refresh(struct shmdev_region *r);
+
+/*
+ * shmdev_region_seal - add the seals @add (SHMDEV_SEAL_*, 0 for none)
+ * and return those in force after the call (>= 0).  Seals are one way;
+ * SHMDEV_SEAL_WRITE fails with -EBUSY while a writable shared mapping
+ * exists anywhere, this handle's own included (shmdev_region_unmap()
+ * first; shmdev_region_map() then maps read-only).  Returns the seals,
+ * or -EINVAL (NULL, unknown bits), -EBADF (adding through a read-only
+ * @r), -EOPNOTSUPP (see the table), -EPERM (SHMDEV_SEAL_SEAL in force;
+ * memfd: one that does not allow sealing), -EBUSY.
+ */
+SHMDEV_EXPORT int shmdev_region_seal(struct shmdev_region *r,
+				     unsigned int add);
+
+/*
+ * shmdev_region_notify - ring the doorbell of @r: every holder's handle
+ * (each open, in every process) sees one more event, and waiters in
+ * shmdev_region_wait() or poll(2) on shmdev_region_fd() wake.  Any
+ * holder may ring, read-only ones too.  Returns 0, -EINVAL,
+ * -EOPNOTSUPP (see the table).
+ */
+SHMDEV_EXPORT int shmdev_region_notify(struct shmdev_region *r);
+
+/*
+ * shmdev_region_wait - wait until @r's doorbell has events that this
+ * handle has not seen (rings, resizes), for at most @timeout_ms
+ * milliseconds (-1: no limit, 0: do not wait), then acknowledge them.
+ * No ring is lost: each is counted by every handle once.  Handles share
+ * their cursor with their dup()s, fork()s and SCM_RIGHTS copies, as a
+ * file offset.  For an event loop, poll(2) shmdev_region_fd() for
+ * POLLIN and call this with 0.
+ *
+ * Returns how many events (>= 1), 0 on timeout, or -EINVAL (NULL,
+ * @timeout_ms below -1), -EOPNOTSUPP (see the table), -EINTR (a signal).
+ */
+SHMDEV_EXPORT int64_t shmdev_region_wait(struct shmdev_region *r,
+					 int timeout_ms);
 
 /*
  * The shareable list
@@ -357,12 +490,17 @@ shmdev_list_region(const struct shmdev_list *l);
 /* shmdev_list_type - the element type (0 for NULL). */
 SHMDEV_EXPORT enum shmdev_type shmdev_list_type(const struct shmdev_list *l);
 
-/* shmdev_list_capacity - slots (0 for NULL). */
+/*
+ * shmdev_list_capacity - slots now (0 for NULL): a typed list's grows
+ * with shmdev_list_append() and _extend(), in any process.
+ */
 SHMDEV_EXPORT size_t shmdev_list_capacity(const struct shmdev_list *l);
 
 /*
  * shmdev_list_len - elements in use now, or -EINVAL (NULL) or -EBADMSG
- * (the shared length exceeds the capacity).
+ * (the shared length exceeds the capacity or the region).  A length that
+ * another process grew the list for maps the region again first (its
+ * errno, should that fail).
  */
 SHMDEV_EXPORT int64_t shmdev_list_len(const struct shmdev_list *l);
 
@@ -371,7 +509,8 @@ SHMDEV_EXPORT int shmdev_list_set_len(struct shmdev_list *l, size_t n);
 
 /*
  * shmdev_list_data - element 0 of a typed list, for zero-copy work (stay
- * within shmdev_list_len()); NULL for a mixed list or NULL.
+ * within shmdev_list_len() as it was when you asked: after the list
+ * grew, ask again); NULL for a mixed list or NULL.
  */
 SHMDEV_EXPORT void *shmdev_list_data(const struct shmdev_list *l);
 
@@ -395,10 +534,35 @@ SHMDEV_EXPORT int shmdev_list_set_range(struct shmdev_list *l, size_t first,
 					size_t count, const void *in);
 
 /*
- * shmdev_list_append - add one element at the end of a typed list.
- * Returns 0, -EINVAL, -ENOSPC (full), -EBADMSG.
+ * shmdev_list_append - add one element at the end of a typed list,
+ * growing it when full (see shmdev_list_extend()).  Returns 0 or the
+ * errors of shmdev_list_extend().
  */
 SHMDEV_EXPORT int shmdev_list_append(struct shmdev_list *l, const void *elem);
+
+/*
+ * shmdev_list_extend - add @count elements from @elems at the end of a
+ * typed list.  A full list grows: its region is resized to twice the
+ * capacity (or more, to fit), so that n appends cost O(n) copies; the
+ * capacity is then all the region holds.  Readers in other processes see
+ * the new length at their next access, which maps the region again.
+ * One process appends at a time (as a length set by two writers at once
+ * would be); readers may run meanwhile.
+ *
+ * Pointers from shmdev_list_data() taken before stay valid until detach
+ * (the list keeps its older mappings), but cover only the elements there
+ * were then.  Do not resize or refresh a list's region by hand: the list
+ * reads through the region's mapping.
+ *
+ * Returns 0, -EINVAL (NULL, @elems NULL with a nonzero @count, a mixed
+ * list), -ENOSPC (full, and the list cannot grow: over a buffer, or a
+ * sysv region), -EOVERFLOW (too many elements), -EBADMSG, or the errors
+ * of shmdev_region_resize() (-EBADF for a read-only region, -EPERM for
+ * a seal against growth, -EFBIG, -ENOSPC, -EDQUOT, -ENOMEM) and of
+ * mapping.
+ */
+SHMDEV_EXPORT int shmdev_list_extend(struct shmdev_list *l, const void *elems,
+				     size_t count);
 
 /*
  * shmdev_list_apply - call @fn on [@first, @first + @count) of a typed
@@ -480,7 +644,9 @@ SHMDEV_EXPORT int shmdev_pool_create(struct shmdev_list *l,
  * bytes at @arg (at most 256) are copied to the workers, which get a
  * pointer to their copy (NULL when @arg_len is 0).
  * Returns 0, -EINVAL (NULL, bad sizes, or not the creating process),
- * -ECHILD (a worker died: this and later jobs fail), -EBADMSG.
+ * -ECHILD (a worker died: this and later jobs fail), -EBADMSG, -ESTALE
+ * (the list grew past the capacity it had at shmdev_pool_create(), which
+ * the workers mapped: make a new pool).
  */
 SHMDEV_EXPORT int shmdev_pool_run(struct shmdev_pool *p, shmdev_apply_fn fn,
 				  const void *arg, size_t arg_len,

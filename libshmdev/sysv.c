@@ -23,7 +23,8 @@
  *
  * An unnamed region is an IPC_PRIVATE segment, attached at once and
  * marked for removal, so that it goes with its last attach.  A region has
- * no fd: it travels as its id.
+ * no fd: it travels as its id.  A segment's size is fixed at shmget(2):
+ * no resize, no seals, no doorbell.
  */
 #include <errno.h>
 #include <string.h>
@@ -265,8 +266,10 @@ static int sysv_create_named(struct shmdev_region *r, unsigned int flags,
 	return r->size < want ? -EINVAL : 0;
 }
 
-static int sysv_map(const struct shmdev_region *r, int writable, void **addr)
+static int sysv_map(const struct shmdev_region *r, int writable, size_t len,
+		    void **addr)
 {
+	(void)len;	/* always all of it */
 	void *p = shmat(r->shmid, NULL, writable ? 0 : SHM_RDONLY);
 
 	if (p == (void *)-1)
@@ -275,9 +278,10 @@ static int sysv_map(const struct shmdev_region *r, int writable, void **addr)
 	return 0;
 }
 
-static int sysv_unmap(const struct shmdev_region *r, void *addr)
+static int sysv_unmap(const struct shmdev_region *r, void *addr, size_t len)
 {
 	(void)r;
+	(void)len;
 	return shmdt(addr) < 0 ? -errno : 0;
 }
 
@@ -287,8 +291,9 @@ static int sysv_unmap(const struct shmdev_region *r, void *addr)
  */
 static int sysv_map_now(struct shmdev_region *r, unsigned int flags)
 {
-	int ret = sysv_map(r, 1, &r->addr);
+	int ret = sysv_map(r, 1, r->size, &r->addr);
 
+	r->map_size = r->size;
 	if (!ret && !r->name[0])
 		shmctl(r->shmid, IPC_RMID, NULL);
 	if (ret || !(flags & SHMDEV_REGION_POPULATE))
@@ -354,7 +359,8 @@ static int sysv_id(const struct shmdev_region *r, uint64_t *id)
 }
 
 const struct shmdev__backend_ops shmdev__sysv_ops = {
-	.cannot = SHMDEV__NO_LAST_USER | SHMDEV__NO_FD,
+	.cannot = SHMDEV__NO_LAST_USER | SHMDEV__NO_FD | SHMDEV__NO_RESIZE |
+		  SHMDEV__NO_SEAL | SHMDEV__NO_NOTIFY,
 	.create = sysv_create,
 	.open = sysv_open,
 	.map = sysv_map,

@@ -57,9 +57,10 @@ int shmdev__populate_fd(int fd, size_t size)
 	return 0;
 }
 
-int shmdev__fd_map(const struct shmdev_region *r, int writable, void **addr)
+int shmdev__fd_map(const struct shmdev_region *r, int writable, size_t len,
+		   void **addr)
 {
-	void *p = mmap(NULL, r->size, PROT_READ | (writable ? PROT_WRITE : 0),
+	void *p = mmap(NULL, len, PROT_READ | (writable ? PROT_WRITE : 0),
 		       MAP_SHARED, r->fd, 0);
 
 	if (p == MAP_FAILED)
@@ -70,18 +71,54 @@ int shmdev__fd_map(const struct shmdev_region *r, int writable, void **addr)
 
 /* The same, with transparent huge page advice unless hugetlb-backed. */
 int shmdev__fd_map_advise(const struct shmdev_region *r, int writable,
-			  void **addr)
+			  size_t len, void **addr)
 {
-	int ret = shmdev__fd_map(r, writable, addr);
+	int ret = shmdev__fd_map(r, writable, len, addr);
 
 	if (!ret && !r->hugetlb)
-		madvise(*addr, r->size, MADV_HUGEPAGE);
+		madvise(*addr, len, MADV_HUGEPAGE);
 	return ret;
 }
 
-int shmdev__fd_unmap(const struct shmdev_region *r, void *addr)
+int shmdev__fd_unmap(const struct shmdev_region *r, void *addr, size_t len)
 {
-	return munmap(addr, r->size) < 0 ? -errno : 0;
+	(void)r;
+	return munmap(addr, len) < 0 ? -errno : 0;
+}
+
+int shmdev__fd_cur_size(struct shmdev_region *r, size_t *size)
+{
+	struct stat st;
+
+	if (fstat(r->fd, &st) < 0)
+		return -errno;
+	*size = (size_t)st.st_size;
+	return 0;
+}
+
+int shmdev__fd_resize(struct shmdev_region *r, size_t size)
+{
+	size_t old;
+	int ret;
+
+	if (r->hugetlb)
+		size = shmdev__round_up(size, SHMDEV__HUGE_2M);
+	ret = shmdev__fd_cur_size(r, &old);
+	if (ret)
+		return ret;
+	if (size > old && r->flags & SHMDEV_REGION_POPULATE) {
+		/* Extends the file as it allocates: all of it, or back. */
+		ret = posix_fallocate(r->fd, (off_t)old, (off_t)(size - old));
+		if (ret) {
+			if (ftruncate(r->fd, (off_t)old) < 0)
+				return -errno;
+			return ret == ENOSPC ? -ENOMEM : -ret;
+		}
+	} else if (ftruncate(r->fd, (off_t)size) < 0) {
+		return -errno;
+	}
+	r->size = size;
+	return 0;
 }
 
 /* The inode: the same in every process, new for a region made again. */

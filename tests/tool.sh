@@ -92,6 +92,63 @@ if [ ! -e /dev/shmlist ]; then
 	expect rm-no-module 1 "$nomod" -- rm nosuch
 fi
 
+# resize, seal, notify and wait: arguments, then on a posix region (the
+# kernel backend's run in the guest, t_tool.sh).
+expect help-resize 0 "K, M, G or T" -- resize --help
+expect help-seal 0 "--future-write" -- seal --help
+expect help-notify 0 "doorbell" -- notify --help
+expect help-wait 0 "Exit status: 0 when it rang, 2 when the time ran out" -- wait --help
+expect resize-no-name 1 "^shmdev: resize: missing NAME and SIZE" -- resize
+expect resize-no-size 1 "^shmdev: resize: missing SIZE after NAME 'x'" -- resize x
+expect resize-extra-arg 1 "^shmdev: resize: unexpected argument 'z'" -- resize x 1M z
+expect resize-unknown-option 1 "^shmdev: resize: unknown option '--frob'" -- resize --frob x 1M
+expect resize-backend-no-value 1 "^shmdev: resize: option '--backend' needs a value" -- resize x 1M --backend
+expect resize-bad-backend 1 "^shmdev: could not use backend 'floppy': want kernel, posix, sysv or memfd" -- resize x 1M -B floppy
+expect resize-default-backend 1 "^shmdev: could not use backend 'default'" -- resize x 1M -B default
+expect resize-zero 1 "^shmdev: could not parse size '0'" -- resize x 0
+expect resize-bad-size 1 "^shmdev: could not parse size '1Q'" -- resize x 1Q
+expect resize-negative 1 "^shmdev: could not parse size '-5'" -- resize x -- -5
+expect resize-bad-name 1 "^shmdev: could not open region a/b: Invalid argument" -- resize a/b 1M -B posix
+expect resize-missing 1 "^shmdev: could not open region nosuch-$$: No such file or directory" -- resize nosuch-$$ 1M -B posix
+expect resize-memfd 1 "^shmdev: could not open region x: Operation not supported" -- resize x 1M -B memfd
+expect seal-no-name 1 "^shmdev: seal: missing NAME" -- seal --grow
+expect seal-extra-arg 1 "^shmdev: seal: unexpected argument 'y'" -- seal x y
+expect seal-unknown-option 1 "^shmdev: seal: unknown option '--frob'" -- seal x --frob
+expect seal-unknown-short 1 "^shmdev: seal: unknown option '-q'" -- seal x -q
+expect seal-missing 1 "^shmdev: could not open region nosuch-$$: No such file or directory" -- seal nosuch-$$ --grow -B posix
+expect notify-no-name 1 "^shmdev: notify: missing NAME" -- notify
+expect notify-extra-arg 1 "^shmdev: notify: unexpected argument 'y'" -- notify x y
+expect notify-unknown-option 1 "^shmdev: notify: unknown option '--frob'" -- notify --frob x
+expect notify-missing 1 "^shmdev: could not open region nosuch-$$: No such file or directory" -- notify nosuch-$$ -B posix
+expect wait-no-name 1 "^shmdev: wait: missing NAME" -- wait
+expect wait-extra-arg 1 "^shmdev: wait: unexpected argument 'y'" -- wait x y
+expect wait-unknown-option 1 "^shmdev: wait: unknown option '--frob'" -- wait --frob x
+expect wait-timeout-no-value 1 "^shmdev: wait: option '--timeout' needs a value" -- wait x --timeout
+for t in -1 abc 1x inf nan '' 3000000; do
+	expect "wait-bad-timeout-${t:-empty}" 1 "^shmdev: could not parse timeout '$t': want seconds, 0 or more" -- wait x --timeout "$t"
+done
+expect wait-missing 1 "^shmdev: could not open region nosuch-$$: No such file or directory" -- wait nosuch-$$ -t 1 -B posix
+SHMDEV_BACKEND=bogus expect env-bad-backend 1 "^shmdev: could not use backend 'bogus' of SHMDEV_BACKEND" -- notify x
+# A posix region is /dev/shm/NAME: made here as CPython would.
+rn=shmdev-tooltest-$$
+head -c 4096 /dev/zero > "/dev/shm/$rn"
+expect resize-grow 0 "^resized $rn to 3145728 bytes" -- resize "$rn" 3M -B posix
+if [ "$(stat -c %s "/dev/shm/$rn")" = 3145728 ]; then
+	res PASS tool/resize-grow-size ""
+else
+	res FAIL tool/resize-grow-size "/dev/shm/$rn is $(stat -c %s "/dev/shm/$rn") bytes, want 3145728"
+fi
+SHMDEV_BACKEND=posix expect resize-shrink-env 0 "^resized $rn to 5000 bytes" -- resize "$rn" 5000
+expect seal-posix 1 "^shmdev: could not seal region $rn: Operation not supported" -- seal "$rn" --grow -B posix
+expect seal-posix-show 1 "^shmdev: could not seal region $rn: Operation not supported" -- seal "$rn" -B posix
+expect notify-posix 1 "^shmdev: could not notify region $rn: Operation not supported" -- notify "$rn" -B posix
+expect wait-posix 1 "^shmdev: could not wait for region $rn: Operation not supported" -- wait "$rn" -t 0 -B posix
+chmod 0400 "/dev/shm/$rn"
+if [ "$(id -u)" -ne 0 ]; then
+	expect resize-readonly 1 "^shmdev: could not open region $rn: Permission denied" -- resize "$rn" 8K -B posix
+fi
+rm -f "/dev/shm/$rn"
+
 # Smoke: every user-space path and mode, values verified every run.
 if "$S" bench --sizes 1,2,99,1000 --paths copy,sysv,posix,memfd,limit \
 	-i 3 --setup-bytes 4M --plot "$tmp/b.svg" > "$tmp/table" 2>&1; then

@@ -38,6 +38,9 @@ static const struct {
 	{ SHMDEV_FEAT_HUGE, "huge" },
 	{ SHMDEV_FEAT_LISTING, "listing" },
 	{ SHMDEV_FEAT_ADMIN, "admin" },
+	{ SHMDEV_FEAT_RESIZE, "resize" },
+	{ SHMDEV_FEAT_SEAL, "seal" },
+	{ SHMDEV_FEAT_NOTIFY, "notify" },
 };
 
 /* 1 loaded, 0 installed but not loaded, -1 not installed, -2 unknown. */

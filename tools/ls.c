@@ -24,8 +24,9 @@ static void help(FILE *out)
 	fprintf(out, "Usage: shmdev ls [--bytes] [--all]\n\n"
 		"List every region of this IPC namespace: id, name, size, owner,\n"
 		"mode, open files, mappings, bytes mapped with 2 MiB pages,\n"
-		"creator pid and age; then the module's counters.  Names of\n"
-		"regions you cannot open show as \"?\".\n\n"
+		"creator pid, age and state; from a module that has them, the\n"
+		"generation (resizes) and the seals; then the module's counters.\n"
+		"Names of regions you cannot open show as \"?\".\n\n"
 		"  -b, --bytes   sizes in bytes, not K/M/G\n"
 		"  -a, --all     every IPC namespace's regions, with the namespace\n"
 		"                (its inode, as in /proc/PID/ns/ipc); needs\n"
@@ -96,11 +97,12 @@ static int do_ls(int argc, char *argv[])
 			   regions = 0, bytes_total = 0, peak = 0;
 	unsigned int uid, gid, cuid, cgid, mode, nfds, nmaps;
 	char line[1024], name[SHMDEV_NAME_SIZE + 1], state[64], owner[32],
-	     group[32], sz[32], hg[32], ag[32], cr[32];
+	     group[32], sz[32], hg[32], ag[32], cr[32], gen[32], seals[64];
 	const char *listing = PROC_LISTING;
 	unsigned int ipcns = 0;
 	long long cpid, ctime_s;
-	int c, bytes = 0, all = 0, n = 0;
+	unsigned long long generation;
+	int c, bytes = 0, all = 0, n = 0, fields;
 	FILE *f;
 
 	while ((c = getopt_long(argc, argv, ":abh", opts, NULL)) != -1) {
@@ -132,20 +134,36 @@ static int do_ls(int argc, char *argv[])
 	}
 	if (all)
 		printf("%-10s ", "IPCNS");
-	printf("%-6s %-20s %8s %-10s %-10s %4s %4s %4s %8s %8s %5s %s\n",
+	printf("%-6s %-20s %8s %-10s %-10s %4s %4s %4s %8s %8s %5s %-20s %4s %s\n",
 	       "ID", "NAME", "SIZE", "OWNER", "GROUP", "MODE", "FDS", "MAPS",
-	       "HUGE", "CREATOR", "AGE", "STATE");
+	       "HUGE", "CREATOR", "AGE", "STATE", "GEN", "SEALS");
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '#') {
 			sscanf(line, "# shmdev %*s created %llu destroyed %llu regions %llu bytes %llu peak_bytes %llu",
 			       &created, &destroyed, &regions, &bytes_total, &peak);
 			continue;
 		}
-		if (sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s %u",
-			   &id, name, &size, &uid, &gid, &cuid, &cgid, &mode,
-			   &nfds, &nmaps, &huge, &resident, &cpid, &ctime_s,
-			   state, &ipcns) != 15 + all)
+		/*
+		 * After state (and ipcns with --all), a module of ABI 2 on
+		 * adds gen and seals; an older one's lines end before.
+		 */
+		fields = all ?
+			 sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s %u %llu %63s",
+				&id, name, &size, &uid, &gid, &cuid, &cgid, &mode,
+				&nfds, &nmaps, &huge, &resident, &cpid, &ctime_s,
+				state, &ipcns, &generation, seals) :
+			 sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s %llu %63s",
+				&id, name, &size, &uid, &gid, &cuid, &cgid, &mode,
+				&nfds, &nmaps, &huge, &resident, &cpid, &ctime_s,
+				state, &generation, seals);
+		if (fields == 15 + all) {
+			snprintf(gen, sizeof(gen), "-");
+			snprintf(seals, sizeof(seals), "-");
+		} else if (fields == 17 + all) {
+			snprintf(gen, sizeof(gen), "%llu", generation);
+		} else {
 			continue;
+		}
 		user_name(uid, owner, sizeof(owner));
 		group_name(gid, group, sizeof(group));
 		size_str(size, bytes, sz, sizeof(sz));
@@ -154,9 +172,9 @@ static int do_ls(int argc, char *argv[])
 		snprintf(cr, sizeof(cr), "%lld", cpid);
 		if (all)
 			printf("%-10u ", ipcns);
-		printf("%-6llu %-20s %8s %-10s %-10s %04o %4u %4u %8s %8s %5s %s\n",
+		printf("%-6llu %-20s %8s %-10s %-10s %04o %4u %4u %8s %8s %5s %-20s %4s %s\n",
 		       id, name, sz, owner, group, mode, nfds, nmaps, hg, cr, ag,
-		       state);
+		       state, gen, seals);
 		n++;
 	}
 	fclose(f);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "shmdev.h"
+
 struct shmdev_cmd {
 	const char *name;
 	int (*fn)(int argc, char *argv[]);
@@ -46,6 +48,33 @@ int tool_need_module(void);
 int tool_parse_help_only(const char *cmd, int argc, char *argv[],
 			  void (*help)(FILE *out));
 
+/*
+ * The backend a --backend value names (NULL: the default, as libshmdev
+ * resolves it), or an error "shmdev: could not use backend 'X': want
+ * kernel, posix, sysv or memfd" and -EINVAL.  For the kernel backend,
+ * tool_need_module() too.
+ */
+int tool_backend(const char *arg, enum shmdev_backend *out);
+
+/*
+ * The one NAME operand of @cmd, left at argv[optind] after its options:
+ * -1 when it is there alone, else EXIT_FAILURE after the usage error.
+ */
+int tool_one_name(const char *cmd, int argc, char *argv[],
+		  void (*help)(FILE *out));
+
+/*
+ * The region NAME on the --backend @backend (NULL: the default), opened
+ * with SHMDEV_REGION_* @flags: 0 and *@r, or EXIT_FAILURE after saying
+ * why ("shmdev: could not open region NAME: ...").
+ */
+int tool_open_region(const char *backend, const char *name,
+		     unsigned int flags, struct shmdev_region **r);
+
+/* "write,future-write,grow,shrink,seal" of the SHMDEV_SEAL_* in @seals,
+ * or "-" for none. */
+void tool_seals_str(unsigned int seals, char *buf, size_t len);
+
 /* "12", "4K", "64M", "1G", "2T" (also KiB, MB...) in bytes; 0 or -EINVAL. */
 int parse_size(const char *s, unsigned long long *out);
 /* The inverse, exact: 4096 -> "4K", 5000 -> "5000". */
@@ -57,5 +86,9 @@ extern const struct shmdev_cmd shmdev_cmd_stat;
 extern const struct shmdev_cmd shmdev_cmd_create;
 extern const struct shmdev_cmd shmdev_cmd_rm;
 extern const struct shmdev_cmd shmdev_cmd_bench;
+extern const struct shmdev_cmd shmdev_cmd_resize;
+extern const struct shmdev_cmd shmdev_cmd_seal;
+extern const struct shmdev_cmd shmdev_cmd_notify;
+extern const struct shmdev_cmd shmdev_cmd_wait;
 
 #endif /* SHMDEV_TOOL_H */

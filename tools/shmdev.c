@@ -25,6 +25,10 @@ static const struct shmdev_cmd *const cmds[] = {
 	&shmdev_cmd_stat,
 	&shmdev_cmd_create,
 	&shmdev_cmd_rm,
+	&shmdev_cmd_resize,
+	&shmdev_cmd_seal,
+	&shmdev_cmd_notify,
+	&shmdev_cmd_wait,
 	&shmdev_cmd_bench,
 };
 

@@ -20,7 +20,9 @@ static void help(FILE *out)
 	fprintf(out, "Usage: shmdev stat NAME\n\n"
 		"Show a kernel region: size, owner, creator, mode, open files,\n"
 		"mappings, bytes mapped with 2 MiB pages, resident bytes,\n"
-		"creation time and creator pid.  Needs read permission.\n");
+		"creation time and creator pid; and, from a module that has\n"
+		"them, the generation (resizes), the doorbell's events and the\n"
+		"seals.  Needs read permission.\n");
 }
 
 static int do_stat(int argc, char *argv[])
@@ -29,7 +31,7 @@ static int do_stat(int argc, char *argv[])
 	struct shmdev_stat st;
 	struct passwd *pw;
 	struct group *gr;
-	char when[64];
+	char when[64], seals[64];
 	time_t t;
 	int c, ret;
 
@@ -78,6 +80,11 @@ static int do_stat(int argc, char *argv[])
 	printf("huge mapped:    %llu\n", (unsigned long long)st.huge_bytes);
 	printf("resident:       %llu\n", (unsigned long long)st.resident_bytes);
 	printf("created:        %s\n", when);
+	/* A module before ABI 2 leaves these zero: nothing resized, no seals. */
+	tool_seals_str(st.seals, seals, sizeof(seals));
+	printf("generation:     %llu\n", (unsigned long long)st.generation);
+	printf("events:         %llu\n", (unsigned long long)st.events);
+	printf("seals:          %s\n", seals);
 	return EXIT_SUCCESS;
 }
 

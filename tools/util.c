@@ -141,3 +141,70 @@ int tool_parse_help_only(const char *cmd, int argc, char *argv[],
 	}
 	return -1;
 }
+
+int tool_backend(const char *arg, enum shmdev_backend *out)
+{
+	enum shmdev_backend b = SHMDEV_BACKEND_DEFAULT;
+
+	if (arg && (shmdev_backend_parse(arg, &b) ||
+		    b == SHMDEV_BACKEND_DEFAULT)) {
+		fprintf(stderr, "shmdev: could not use backend '%s': want kernel, posix, sysv or memfd\n",
+			arg);
+		return -EINVAL;
+	}
+	if (shmdev_backend_resolve(b, out)) {
+		fprintf(stderr, "shmdev: could not use backend '%s' of SHMDEV_BACKEND: want kernel, posix, sysv or memfd\n",
+			getenv("SHMDEV_BACKEND"));
+		return -EINVAL;
+	}
+	if (*out == SHMDEV_BACKEND_KERNEL && tool_need_module())
+		return -ENOENT;
+	return 0;
+}
+
+void tool_seals_str(unsigned int seals, char *buf, size_t len)
+{
+	static const struct { unsigned int bit; const char *name; } names[] = {
+		{ SHMDEV_SEAL_WRITE, "write" },
+		{ SHMDEV_SEAL_FUTURE_WRITE, "future-write" },
+		{ SHMDEV_SEAL_GROW, "grow" },
+		{ SHMDEV_SEAL_SHRINK, "shrink" },
+		{ SHMDEV_SEAL_SEAL, "seal" },
+	};
+	size_t i, n = 0;
+
+	buf[0] = 0;
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (seals & names[i].bit && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%s%s",
+					      n ? "," : "", names[i].name);
+	if (!n)
+		snprintf(buf, len, "-");
+}
+
+int tool_one_name(const char *cmd, int argc, char *argv[],
+		  void (*help)(FILE *out))
+{
+	if (optind == argc)
+		return tool_arg_error(help, "%s: missing NAME", cmd);
+	if (optind != argc - 1)
+		return tool_arg_error(help, "%s: unexpected argument '%s'", cmd,
+				      argv[optind + 1]);
+	return -1;
+}
+
+int tool_open_region(const char *backend, const char *name,
+		     unsigned int flags, struct shmdev_region **r)
+{
+	enum shmdev_backend b;
+	int ret;
+
+	if (tool_backend(backend, &b))
+		return EXIT_FAILURE;
+	ret = shmdev_region_open(b, name, flags, r);
+	if (ret) {
+		tool_err(ret, "open region %s", name);
+		return EXIT_FAILURE;
+	}
+	return 0;
+}

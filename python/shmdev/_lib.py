@@ -80,6 +80,18 @@ region_size = _proto("shmdev_region_size", ctypes.c_size_t, P)
 region_fd = _proto("shmdev_region_fd", ctypes.c_int, P)
 region_id = _proto("shmdev_region_id", ctypes.c_int, P,
                    ctypes.POINTER(ctypes.c_uint64))
+region_resize = _proto("shmdev_region_resize", ctypes.c_int, P,
+                       ctypes.c_size_t)
+region_seal = _proto("shmdev_region_seal", ctypes.c_int, P, ctypes.c_uint)
+region_notify = _proto("shmdev_region_notify", ctypes.c_int, P)
+region_wait = _proto("shmdev_region_wait", ctypes.c_int64, P, ctypes.c_int)
+list_append = _proto("shmdev_list_append", ctypes.c_int, P, P)
+list_extend = _proto("shmdev_list_extend", ctypes.c_int, P, P,
+                     ctypes.c_size_t)
+
+# SHMDEV_SEAL_*: fcntl's F_SEAL_* values, by SharedMemory.seal()'s names.
+SEALS = {"seal": 0x1, "shrink": 0x2, "grow": 0x4, "write": 0x8,
+         "future_write": 0x10}
 
 
 def ident(r):

@@ -18,6 +18,7 @@ import mmap
 import os
 import secrets
 import sys
+import time
 import weakref
 
 from . import _attached, _lib, _tracker
@@ -276,6 +277,108 @@ class SharedMemory:
     def backend(self):
         "The backend that holds the block: kernel, posix, sysv or memfd."
         return self._backend
+
+    # shmdev's extensions beyond CPython's SharedMemory: resize, seals and
+    # the doorbell (docs/python.md).  What the backend cannot do raises
+    # OSError(EOPNOTSUPP), as libshmdev says it.
+
+    def _ext_region(self, what):
+        """The libshmdev region for an extension; ValueError when closed,
+        OSError(EOPNOTSUPP) for sysv (which has no fd, and none of them)."""
+        if self._mmap is None and self._keeper is None:
+            raise ValueError("shmdev: the shared memory block is closed")
+        if self._region is None:
+            raise OSError(errno.EOPNOTSUPP, "shmdev: could not %s: %s" %
+                          (what, os.strerror(errno.EOPNOTSUPP)), self._name)
+        return self._region
+
+    def fileno(self):
+        """The block's file descriptor, for selectors and asyncio: a kernel
+        block's is readable when its doorbell rang (see wait()).  OSError
+        (EOPNOTSUPP) for sysv, which has none."""
+        return _lib.check(_lib.region_fd(self._ext_region("get the fd")),
+                          "get the fd", self._name)
+
+    def resize(self, size):
+        """Change the size of the block for every holder to @size bytes
+        (the kernel rounds up to its page size); buf is then a view of the
+        new size.  Growth reads as zeros; shrinking frees the memory past
+        the new end.  BufferError while a view of buf exists (a slice, a
+        numpy array), as close(); OSError(EOPNOTSUPP) on sysv; OSError
+        (EPERM) when a seal forbids it."""
+        if not isinstance(size, int) or isinstance(size, bool):
+            raise TypeError("shmdev: size must be an int")
+        if size <= 0:
+            raise ValueError("'size' must be a positive number different from zero")
+        region = self._ext_region("resize shared memory")
+        if any(ref() is not None for ref in self._views or ()):
+            raise BufferError("shmdev: cannot resize: a ShareableList uses this block")
+        if self._buf is not None:
+            self._buf.release()
+            self._buf = None
+        try:
+            self._mmap.close()       # BufferError while a view exists
+        except BufferError:
+            self._buf = memoryview(self._mmap)
+            raise
+        self._mmap = None
+        ret = _lib.region_resize(region, size)
+        # Mapped again either way: at the new size, or the old on error.
+        self._ident = None
+        self._size = _lib.region_size(region)
+        self._mmap = mmap.mmap(self._fd, self._size)
+        probe = ctypes.c_char.from_buffer(self._mmap)
+        self._addr = ctypes.addressof(probe)
+        del probe
+        self._buf = memoryview(self._mmap)
+        _lib.check(ret, "resize shared memory", self._name)
+
+    def seal(self, write=False, future_write=False, grow=False, shrink=False,
+             seal=False):
+        """Add seals (memfd's, see fcntl(2)): write (the memory never changes
+        again; OSError(EBUSY) while a writable mapping
+        exists, this block's own included), future_write (no new writable
+        mapping or read-write open), grow, shrink (no resize that way),
+        seal (no further seals).  They are never removed.  With no
+        argument, only reads them.  Returns the frozenset of the names of
+        the seals in force.  OSError(EOPNOTSUPP) on posix and sysv."""
+        want = {"write": write, "future_write": future_write, "grow": grow,
+                "shrink": shrink, "seal": seal}
+        add = 0
+        for name, on in want.items():
+            if on:
+                add |= _lib.SEALS[name]
+        ret = _lib.check(_lib.region_seal(self._ext_region(
+            "seal shared memory"), add), "seal shared memory", self._name)
+        return frozenset(n for n, bit in _lib.SEALS.items() if ret & bit)
+
+    def notify(self):
+        """Ring the block's doorbell: every holder's wait() (and poll of its
+        fileno()) wakes, each counting one more event.  Kernel blocks only:
+        OSError(EOPNOTSUPP) elsewhere."""
+        _lib.check(_lib.region_notify(self._ext_region("notify shared memory")),
+                   "notify shared memory", self._name)
+
+    def wait(self, timeout=None):
+        """Wait until the doorbell rang (notify(), or a resize) since this
+        block last looked, for at most @timeout seconds (None: for ever).
+        Returns how many events came (1 or more), or 0 when the time ran
+        out.  Kernel blocks only: OSError(EOPNOTSUPP) elsewhere."""
+        region = self._ext_region("wait for shared memory")
+        if timeout is not None and timeout < 0:
+            raise ValueError("shmdev: timeout must be None or 0 or more")
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            if deadline is None:
+                ms = -1
+            else:
+                ms = max(0, min(2 ** 31 - 1,
+                                int((deadline - time.monotonic()) * 1000 + 0.999)))
+            ret = _lib.region_wait(region, ms)
+            if ret == -errno.EINTR:
+                # As PEP 475: a signal handler that raises stops here.
+                continue
+            return _lib.check(ret, "wait for shared memory", self._name)
 
     def close(self):
         """Closes access to the shared memory from this instance but does

@@ -198,6 +198,23 @@ class TypedList(_TypedBase, _Attached):
     def _bind_view(self):
         self._bind_typed(self._list.value)
 
+    def append(self, x):
+        """Add @x at the end.  A full list grows (its region doubles), which
+        other processes see at their next access; views of buffer taken
+        before stay valid, for the elements there were then.  OSError
+        (ENOSPC) where the region cannot grow (sysv)."""
+        item = self._ctype(x)
+        _check(_lib.list_append(self._l(), ctypes.addressof(item)),
+               "append to list %s" % (self.name or "(unnamed)"))
+
+    def extend(self, items):
+        """Add every item of @items at the end, growing as append()."""
+        ctype = self._ctype
+        items = list(items)
+        arr = (ctype * len(items))(*items)
+        _check(_lib.list_extend(self._l(), ctypes.addressof(arr), len(items)),
+               "extend list %s" % (self.name or "(unnamed)"))
+
     def close(self):
         """Detach this process; the list stays for its other users.
         BufferError while a view of buffer (a slice, a numpy array) exists:

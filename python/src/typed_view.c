@@ -8,13 +8,13 @@
 
 /*
  * TypedView: the elements of a libshmdev typed list, through libshmdev:
- * the length at every access (shmdev_list_len(), which checks it against
- * the capacity, as other processes may change it).
+ * the length and the elements' address at every access (shmdev_list_len()
+ * checks the length against the capacity, and a list that another
+ * process grew is mapped anew, at another address).
  */
 typedef struct {
 	PyObject_HEAD
 	struct shmdev_list *list;	/* NULL once unbound */
-	unsigned char *data;
 	char code;			/* 'q', 'Q', 'd', 'i', 'f' or 'B' */
 	Py_ssize_t itemsize;
 	PyObject *weakrefs;
@@ -59,7 +59,6 @@ static PyObject *typed_bind(TypedView *self, PyObject *arg)
 		if (types[i].t != t)
 			continue;
 		self->list = l;
-		self->data = shmdev_list_data(l);
 		self->code = types[i].code;
 		self->itemsize = types[i].size;
 		Py_RETURN_NONE;
@@ -103,7 +102,9 @@ static Py_ssize_t typed_position(TypedView *self, PyObject *key)
 
 static PyObject *typed_item(TypedView *self, Py_ssize_t i)
 {
-	const unsigned char *p = self->data + i * self->itemsize;
+	/* Asked at each access: a list that grew is mapped anew. */
+	const unsigned char *p = (unsigned char *)shmdev_list_data(self->list) +
+				 i * self->itemsize;
 
 	switch (self->code) {
 	case 'q': {
@@ -161,7 +162,8 @@ static PyObject *typed_subscript(TypedView *self, PyObject *key)
 /* As memoryview: TypeError for another type, ValueError out of range. */
 static int typed_store(TypedView *self, Py_ssize_t i, PyObject *v)
 {
-	unsigned char *p = self->data + i * self->itemsize;
+	unsigned char *p = (unsigned char *)shmdev_list_data(self->list) +
+			   i * self->itemsize;
 	int overflow = 0;
 
 	if (self->code == 'd' || self->code == 'f') {

@@ -52,6 +52,53 @@ id=$("$S" ls --all | awk '$3 == "pop" {print $2}')
 check "rm id denied" 1 "could not remove region id $id: Operation not permitted" su -s /bin/sh bob -c "$S rm --id $id"
 check "rm id" 0 "" "$S" rm --id "$id"
 check "rm id again" 1 "could not remove region id $id: No such file or directory" "$S" rm --id "$id"
+# Resize, seals and the doorbell, when the module has them.
+if "$S" info | grep -qE "^features .*resize"; then
+	check "stat gen 0" 0 "^generation: +0" "$S" stat tooltest
+	check "stat no seals" 0 "^seals: +-" "$S" stat tooltest
+	check "ls gen seals" 0 " tooltest +3M .* named,linked,persist +0 +-\$" "$S" ls
+	check "ls all gen seals" 0 "^$ns +[0-9]+ +tooltest +3M .* named,linked,persist +0 +-\$" "$S" ls --all
+	check "resize" 0 "^resized tooltest to 4194304 bytes" "$S" resize tooltest 4M
+	check "resize rounds up" 0 "^resized tooltest to 4198400 bytes" "$S" resize tooltest 4194305
+	check "stat gen 2" 0 "^generation: +2" "$S" stat tooltest
+	check "stat resized" 0 "^size: +4198400" "$S" stat tooltest
+	check "resize missing" 1 "could not open region nosuch: No such file or directory" "$S" resize nosuch 1M
+	check "resize denied" 1 "could not open region tooltest: Permission denied" su -s /bin/sh bob -c "$S resize tooltest 1M"
+	check "resize sysv" 1 "could not open region tooltest: No such file or directory" "$S" resize tooltest 1M -B sysv
+	check "seal show" 0 "^tooltest: seals -\$" "$S" seal tooltest
+	check "seal grow" 0 "^tooltest: seals grow\$" "$S" seal tooltest --grow
+	check "resize sealed" 1 "could not resize region tooltest: Operation not permitted" "$S" resize tooltest 8M
+	check "resize shrink ok" 0 "^resized tooltest to 3145728 bytes" "$S" resize tooltest 3M
+	check "seal denied" 1 "could not open region tooltest: Permission denied" su -s /bin/sh bob -c "$S seal tooltest --grow"
+	check "seal seal" 0 "^tooltest: seals grow,seal\$" "$S" seal tooltest --seal
+	check "seal after seal" 1 "could not seal region tooltest: Operation not permitted" "$S" seal tooltest --shrink
+	check "stat seals" 0 "^seals: +grow,seal" "$S" stat tooltest
+	check "ls seals" 0 " tooltest +3M .* named,linked,persist +3 +grow,seal\$" "$S" ls
+	# Once a write seal is in force, nobody opens read-write again.
+	check "create fw" 0 "^created fwtest, 4096 bytes" "$S" create fwtest 4K --persist
+	check "seal fw" 0 "^fwtest: seals future-write,shrink\$" "$S" seal fwtest -f -s
+	check "resize fw" 1 "could not open region fwtest: Operation not permitted" "$S" resize fwtest 8K
+	check "seal fw show" 0 "^fwtest: seals future-write,shrink\$" "$S" seal fwtest
+	check "rm fw" 0 "" "$S" rm fwtest
+	check "wait timeout" 2 "wait for region tooltest: timed out" "$S" wait tooltest --timeout 0.2
+	check "wait timeout 0" 2 "timed out" "$S" wait tooltest -t 0
+	"$S" wait tooltest --timeout 10 > /tmp/t_tool.wait 2>&1 &
+	wpid=$!
+	sleep 0.5
+	check "notify" 0 "" "$S" notify tooltest
+	wait "$wpid"
+	st=$?
+	if [ "$st" -ne 0 ] || [ "$(cat /tmp/t_tool.wait)" != 1 ]; then
+		cat /tmp/t_tool.wait
+		fail "wait woken by notify: exit $st, want 0 and '1'"
+	fi
+	rm -f /tmp/t_tool.wait
+	check "notify missing" 1 "could not open region nosuch: No such file or directory" "$S" notify nosuch
+	check "wait missing" 1 "could not open region nosuch: No such file or directory" "$S" wait nosuch -t 1
+	check "notify posix" 1 "could not open region tooltest: No such file or directory" "$S" notify tooltest -B posix
+else
+	echo "module without resize: resize, seal, notify and wait not checked here"
+fi
 check "rm" 0 "" "$S" rm tooltest
 check "rm again" 1 "could not remove region tooltest: No such file or directory" "$S" rm tooltest
 check "ls empty" 0 "^0 listed; module: 0 regions" "$S" ls
