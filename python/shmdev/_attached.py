@@ -17,9 +17,22 @@ misses: it is mapped afresh.
 Only a block opened in this process since its last fork() is kept: its
 descriptor shares its flock with nobody, so that releasing the lock when
 it is kept (the tracker may then remove the name) and taking it again
-when it is reused affect no other process.  At most MAX blocks are kept,
-the oldest dropped first; unlink() through this process drops the name's
-block at once; a fork()ed child drops what it inherited.
+when it is reused affect no other process.  A block attached once is
+kept unlocked: the tracker removes a killed creator's block once its
+users have closed it, kept or not.  A block reused from here and closed
+again stays locked while kept: attached again and again (the tasks of a
+pool worker), it counts as in use in between, and such an attach costs
+one fstatat() and no flock() at all; the tracker then has it when the
+process drops it (at exit, unlink, eviction, or a miss).  At most MAX
+blocks are kept, the oldest dropped first; unlink() through this process
+drops the name's block at once; a fork()ed child drops what it
+inherited.
+
+With the C extension, SharedMemory(name) and ShareableList(name=...)
+over a kept block are made in C whole (shmdev._speedups: kept_attach,
+kept_attach_list, kept_keep; python/src/kept.c): this is the 2019
+study's per-task path, where a line of Python costs about what the
+fstatat() does.  reuse() and keep() below are the same in Python.
 """
 
 import errno
@@ -33,8 +46,9 @@ MAX = 8
 
 # name -> (region, fd, mmap, addr, size, identity, locked): a closed block
 # still mapped, with its region handle and descriptor (whose flock every
-# user holds, and a kept block that was reused still holds), oldest first (a dict keeps the order of insertion, and put()
-# always inserts).  Single dict operations only, each atomic, so no lock.
+# user holds, and a reused block keeps), oldest first (a dict keeps the
+# order of insertion, and put() always inserts).  Single dict operations
+# only, each atomic, so no lock.
 _kept = {}
 # Forks so far: a block is kept only if opened in the generation in
 # which it is closed.
