@@ -32,7 +32,7 @@ With the C extension, SharedMemory(name) and ShareableList(name=...)
 over a kept block are made in C whole (shmdev._speedups: kept_attach,
 kept_attach_list, kept_keep; python/src/kept.c): this is the 2019
 study's per-task path, where a line of Python costs about what the
-fstatat() does.  reuse() and keep() below are the same in Python.
+fstatat() does.  _py_reuse() and _py_keep() below are the same in Python.
 """
 
 import errno
@@ -104,7 +104,7 @@ def put(lib, name, kept):
             break
 
 
-def reuse(shm, key, name):
+def _py_reuse(shm, key, name):
     """Make @shm, a SharedMemory being made, a user of the block kept
     under @key if /dev/shm/@key still names it, with the name @name; False
     if there is none.  FileNotFoundError if the tracker is removing it.
@@ -132,7 +132,7 @@ def reuse(shm, key, name):
     return True
 
 
-def keep(shm, key):
+def _py_keep(shm, key):
     """close() of @shm, a posix block this process attached by name since
     its last fork: its mapping stays, kept under @key.  (The C extension
     has the same: kept_keep.)"""
@@ -154,7 +154,7 @@ def keep(shm, key):
     put(_lib, key, kept)
 
 
-def attach(shm, name, size, track, backend):
+def _py_attach(shm, name, size, track, backend):
     """SharedMemory(name, size=size, track=track, backend=backend), whole,
     when it reuses a kept posix block; False when __init__ has to do it.
     Only the C extension has this fast case (kept_attach): here __init__
@@ -162,22 +162,24 @@ def attach(shm, name, size, track, backend):
     return False
 
 
-def attach_list(sl, cls, name, backend):
+def _py_attach_list(sl, cls, name, backend):
     """The same for ShareableList(name=name, backend=backend), its
     SharedMemory a @cls (kept_attach_list in C)."""
     return False
 
 
+# The C extension's, where it is; the pure Python ones above otherwise.
+reuse, keep, attach, attach_list = _py_reuse, _py_keep, _py_attach, _py_attach_list
 try:
     if os.environ.get("SHMDEV_NO_SPEEDUPS"):
         raise ImportError("SHMDEV_NO_SPEEDUPS is set")
     from . import _speedups
     _speedups.kept_setup(_kept, lambda kept: _drop(_lib, kept), MAX,
                          sys.modules[__name__])
-    attach = _speedups.kept_attach      # noqa: F811
-    attach_list = _speedups.kept_attach_list    # noqa: F811
-    reuse = _speedups.kept_reuse        # noqa: F811
-    keep = _speedups.kept_keep          # noqa: F811
+    attach = _speedups.kept_attach
+    attach_list = _speedups.kept_attach_list
+    reuse = _speedups.kept_reuse
+    keep = _speedups.kept_keep
 except ImportError:
     pass
 

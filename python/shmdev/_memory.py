@@ -12,12 +12,10 @@ so that no process that merely attached can destroy it (gh-82300).
 
 import ctypes
 import errno
-import fcntl
 import functools
 import mmap
 import os
 import secrets
-import sys
 import weakref
 
 from . import _attached, _lib, _tracker
