@@ -11,7 +11,12 @@ parallel by chunks, over
   shmdev-bulk  shmdev.TypedList doubled by a shmdev.Pool (workers attached
                once, C loop)
 
-and print the median seconds per iteration over interleaved rounds (in
+One iteration is one pool.map, timed in the parent from the call to the
+result, with one task per chunk: for plain that includes slicing,
+pickling both ways and joining the chunks; for the list paths each task
+attaches by name, reads and writes each of its items, and closes.
+
+It prints the median seconds per iteration over interleaved rounds (in
 each round every path does one iteration, in a rotating order, so that
 a busy spell of the machine falls on all paths alike; after three
 warm-up iterations, one from 10^6 items up), and how many

@@ -17,24 +17,43 @@ misses: it is mapped afresh.
 Only a block opened in this process since its last fork() is kept: its
 descriptor shares its flock with nobody, so that releasing the lock when
 it is kept (the tracker may then remove the name) and taking it again
-when it is reused affect no other process.  At most MAX blocks are kept,
-the oldest dropped first; unlink() through this process drops the name's
-block at once; a fork()ed child drops what it inherited.
+when it is reused affect no other process.  A block attached once is
+kept unlocked: the tracker removes a killed creator's block once its
+users have closed it, kept or not.  A block reused from here and closed
+again stays locked while kept: attached again and again (the tasks of a
+pool worker), it counts as in use in between, and such an attach costs
+one fstatat() and no flock() at all; the tracker then has it when the
+process drops it (at exit, unlink, eviction, or a miss).  At most MAX
+blocks are kept, the oldest dropped first; unlink() through this process
+drops the name's block at once; a fork()ed child drops what it
+inherited.
+
+With the C extension, SharedMemory(name) and ShareableList(name=...)
+over a kept block are made in C whole (shmdev._speedups: kept_attach,
+kept_attach_list, kept_keep; python/src/kept.c): this is the 2019
+study's per-task path, where a line of Python costs about what the
+fstatat() does.  _py_reuse() and _py_keep() below are the same in Python.
 """
 
-import collections
+import errno
+import fcntl
 import os
+import sys
+
+from . import _lib
 
 MAX = 8
 
-# name -> (region, fd, mmap, addr, size, identity): a closed block still
-# mapped, with its region handle and descriptor (whose flock every user
-# holds).  Single dict operations only, each atomic, so no lock.
-_kept = collections.OrderedDict()
+# name -> (region, fd, mmap, addr, size, identity, locked): a closed block
+# still mapped, with its region handle and descriptor (whose flock every
+# user holds, and a reused block keeps), oldest first (a dict keeps the
+# order of insertion, and put() always inserts).  Single dict operations
+# only, each atomic, so no lock.
+_kept = {}
 # Forks so far: a block is kept only if opened in the generation in
 # which it is closed.
 _generation = 0
-REGION, FD, MMAP, ADDR, SIZE, IDENT = range(6)
+REGION, FD, MMAP, ADDR, SIZE, IDENT, LOCKED = range(7)
 
 
 SHM_DIR = "/dev/shm"
@@ -80,9 +99,89 @@ def put(lib, name, kept):
         _drop(lib, old)
     while len(_kept) > MAX:
         try:
-            _drop(lib, _kept.popitem(last=False)[1])
-        except KeyError:
+            _drop(lib, _kept.pop(next(iter(_kept))))
+        except (KeyError, StopIteration, RuntimeError):
             break
+
+
+def _py_reuse(shm, key, name):
+    """Make @shm, a SharedMemory being made, a user of the block kept
+    under @key if /dev/shm/@key still names it, with the name @name; False
+    if there is none.  FileNotFoundError if the tracker is removing it.
+    (The C extension has the same: kept_reuse.)"""
+    kept = take(_lib, key)
+    if kept is None:
+        return False
+    (shm._region, shm._fd, shm._mmap, shm._addr, shm._size, shm._ident,
+     locked) = kept
+    shm._name, shm._reused = name, True
+    shm._buf = memoryview(shm._mmap)
+    if locked:
+        return True
+    try:
+        # _tracker.hold(), inline: a user again.
+        fcntl.flock(shm._fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except BaseException as e:
+        shm._generation = None      # not kept again: it is going
+        shm.close()
+        if isinstance(e, BlockingIOError):
+            raise FileNotFoundError(errno.ENOENT,
+                                    "shmdev: the block is being removed",
+                                    name) from None
+        raise
+    return True
+
+
+def _py_keep(shm, key):
+    """close() of @shm, a posix block this process attached by name since
+    its last fork: its mapping stays, kept under @key.  (The C extension
+    has the same: kept_keep.)"""
+    # mmap.close() would refuse while a view of buf exists; a view
+    # (through its buffer manager) holds a reference to the mmap.
+    if sys.getrefcount(shm._mmap) > 2:
+        raise BufferError("cannot close exported pointers exist")
+    fd = shm._fd
+    # Still locked if this very attach reused it: a block attached again
+    # and again (a pool worker's tasks) counts as in use in between.
+    locked = bool(shm._reused)
+    kept = (shm._region, fd, shm._mmap, shm._addr, shm._size,
+            shm._ident or identity(fd), locked)
+    if shm._views:
+        shm._unbind_views()
+    shm._mmap = shm._region = None
+    if not locked:
+        fcntl.flock(fd, fcntl.LOCK_UN)      # no longer a user (_tracker)
+    put(_lib, key, kept)
+
+
+def _py_attach(shm, name, size, track, backend):
+    """SharedMemory(name, size=size, track=track, backend=backend), whole,
+    when it reuses a kept posix block; False when __init__ has to do it.
+    Only the C extension has this fast case (kept_attach): here __init__
+    always does it, and reuses the kept block through reuse()."""
+    return False
+
+
+def _py_attach_list(sl, cls, name, backend):
+    """The same for ShareableList(name=name, backend=backend), its
+    SharedMemory a @cls (kept_attach_list in C)."""
+    return False
+
+
+# The C extension's, where it is; the pure Python ones above otherwise.
+reuse, keep, attach, attach_list = _py_reuse, _py_keep, _py_attach, _py_attach_list
+try:
+    if os.environ.get("SHMDEV_NO_SPEEDUPS"):
+        raise ImportError("SHMDEV_NO_SPEEDUPS is set")
+    from . import _speedups
+    _speedups.kept_setup(_kept, lambda kept: _drop(_lib, kept), MAX,
+                         sys.modules[__name__])
+    attach = _speedups.kept_attach
+    attach_list = _speedups.kept_attach_list
+    reuse = _speedups.kept_reuse
+    keep = _speedups.kept_keep
+except ImportError:
+    pass
 
 
 def forget(lib, name):
@@ -98,12 +197,12 @@ def _before_fork():
 
 
 def _in_child():
-    global _kept
     # The parent's kept blocks are the parent's: their descriptors share
     # its flocks.  Closing our copies releases nothing of the parent's.
-    kept, _kept = _kept, collections.OrderedDict()
-    from . import _lib
-    for k in kept.values():
+    # (Emptied in place: the C extension holds this very dict.)
+    kept = list(_kept.values())
+    _kept.clear()
+    for k in kept:
         try:
             _drop(_lib, k)
         except (OSError, ValueError, BufferError):

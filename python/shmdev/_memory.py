@@ -12,7 +12,6 @@ so that no process that merely attached can destroy it (gh-82300).
 
 import ctypes
 import errno
-import fcntl
 import functools
 import mmap
 import os
@@ -72,9 +71,12 @@ class SharedMemory:
     _fd = -1
     _generation = None
     _keep_as = None         # the name to keep the mapping under at close
+    _reused = False         # a kept mapping, reused (shmdev._attached)
 
     def __init__(self, name=None, create=False, size=0, *, track=True,
                  backend=None):
+        if not create and _attached.attach(self, name, size, track, backend):
+            return      # a kept mapping reused, all in C (shmdev._attached)
         if not size >= 0:
             raise ValueError("'size' must be a positive integer")
         if create:
@@ -149,9 +151,8 @@ class SharedMemory:
             # Still mapped from an earlier attach, if the same file; and
             # kept mapped at close() (shmdev._attached).
             self._keep_as = bare
-            kept = _attached.take(_lib, bare)
-            if kept is not None:
-                return self._reuse(name, kept)
+            if _attached.reuse(self, bare, name):
+                return True
         raw = bare.encode()
         r = ctypes.c_void_p()
         ret = _lib.region_open(_lib.BACKENDS[self._backend], raw, 0,
@@ -167,25 +168,6 @@ class SharedMemory:
         _lib.check(ret, "open shared memory", name)
         self._region, self._name = r, name
         return False
-
-    def _reuse(self, name, kept):
-        self._region, fd, self._mmap, self._addr, self._size, self._ident = kept
-        self._fd, self._name = fd, name
-        try:
-            # _tracker.hold(), inline: this is the study's per-task path.
-            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            self._generation = None     # not kept again: it is going
-            self.close()
-            raise FileNotFoundError(errno.ENOENT,
-                                    "shmdev: the block is being removed",
-                                    name) from None
-        except BaseException:
-            self._generation = None     # not kept again: it is going
-            self.close()
-            raise
-        self._buf = memoryview(self._mmap)
-        return True
 
     def _map(self):
         fd = _lib.region_fd(self._region) if self._region else -1
@@ -390,7 +372,8 @@ class SharedMemory:
         if self._mmap is not None:
             if (self._keep_as is not None and self._region is not None and
                     self._generation == _attached._generation):
-                self._keep()
+                # Kept mapped for the next attach (shmdev._attached).
+                _attached.keep(self, self._keep_as)
                 return
             self._mmap.close()
             self._mmap = None
@@ -402,22 +385,6 @@ class SharedMemory:
         if self._region is not None:
             _lib.region_close(self._region)
             self._region = None
-
-    def _keep(self):
-        """close() of a posix block that this process attached by name
-        since its last fork: it stays mapped (shmdev._attached)."""
-        # mmap.close() would refuse while a view of buf exists; a view
-        # (through its buffer manager) holds a reference to the mmap.
-        if sys.getrefcount(self._mmap) > 2:
-            raise BufferError("cannot close exported pointers exist")
-        fd = self._fd
-        kept = (self._region, fd, self._mmap, self._addr, self._size,
-                self._ident or _attached.identity(fd))
-        if self._views:
-            self._unbind_views()
-        self._mmap = self._region = None
-        fcntl.flock(fd, fcntl.LOCK_UN)      # no longer a user (_tracker)
-        _attached.put(_lib, self._keep_as, kept)
 
     def unlink(self):
         """Requests that the underlying shared memory block be destroyed:

@@ -31,6 +31,7 @@ import os
 import struct
 import types
 
+from . import _attached
 from ._memory import SharedMemory
 
 _NUMBER, _STR, _BYTES, _NONE = 0, 1, 2, 3
@@ -183,6 +184,8 @@ class ShareableList(_View):
     def __init__(self, sequence=None, *, name=None, backend=None):
         if name is None or sequence is not None:
             self._create(sequence or (), name, backend)
+        elif _attached.attach_list(self, SharedMemory, name, backend):
+            pass    # a kept block reused, all in C (shmdev._attached)
         else:
             self.shm = SharedMemory(name, backend=backend)
             try:

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * shmdev._speedups: item access of ShareableList and TypedList in C
- * (list_view.c, typed_view.c), with the pure-Python fallback in the
+ * (list_view.c, typed_view.c) and the fast case of a posix attach by
+ * name (kept.c), with the pure-Python fallback in the
  * package when this module is absent.
  */
 #include "speedups.h"
@@ -72,6 +73,8 @@ static int speedups_exec(PyObject *m)
 	};
 	size_t i;
 
+	if (kept_init())
+		return -1;
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (PyType_Ready(types[i]))
 			return -1;
@@ -91,6 +94,7 @@ static struct PyModuleDef speedups_module = {
 	.m_name = "shmdev._speedups",
 	.m_doc = "Item access of ShareableList and TypedList in C.",
 	.m_size = 0,
+	.m_methods = kept_methods,
 	.m_slots = speedups_slots,
 };
 

@@ -99,9 +99,19 @@ static PyObject *list_bind(ListView *self, PyObject *shm)
 	Py_RETURN_NONE;
 }
 
+PyObject *list_view_bind(PyObject *self, PyObject *shm)
+{
+	return list_bind((ListView *)self, shm);
+}
+
+void list_view_unbind(PyObject *self)
+{
+	((ListView *)self)->base = NULL;
+}
+
 static PyObject *list_unbind(ListView *self, PyObject *Py_UNUSED(unused))
 {
-	self->base = NULL;
+	list_view_unbind((PyObject *)self);
 	Py_RETURN_NONE;
 }
 

@@ -26,6 +26,14 @@ PyObject *view_iter(PyObject *view, view_count_fn count, view_item_fn item);
 /* tp_dealloc of both views: their weak references, then the object. */
 void view_dealloc(PyObject *self);
 
+/* ListView's _bind(shm) and _unbind(), for kept.c. */
+PyObject *list_view_bind(PyObject *self, PyObject *shm);
+void list_view_unbind(PyObject *self);
+
+/* kept.c: the posix attach by name's fast case; kept_init() once. */
+extern PyMethodDef kept_methods[];
+int kept_init(void);
+
 /* ValueError("shmdev: the @what is closed"); returns NULL. */
 PyObject *closed_error(const char *what);
 

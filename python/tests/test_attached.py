@@ -10,7 +10,7 @@ import sys
 import unittest
 
 import common  # noqa: F401
-from shmdev import SharedMemory, _attached
+from shmdev import ShareableList, SharedMemory, _attached, _lib
 
 # A plain CPython process (no shmdev) that replaces a block: unlinks the
 # name and makes a new block of the same name and size, holding BYTE.
@@ -25,6 +25,31 @@ resource_tracker.unregister(new._name, "shared_memory")   # outlive us
 new.buf[0] = byte
 new.close()
 """
+
+# The same for a list: unlinked, and made again with the same layout and
+# size, holding VALUE first.
+REPLACE_LIST = """
+import sys
+from multiprocessing import resource_tracker, shared_memory
+name, value = sys.argv[1], int(sys.argv[2])
+old = shared_memory.ShareableList(name=name)
+old.shm.unlink(); old.shm.close()
+new = shared_memory.ShareableList([value, 0, 0], name=name)
+resource_tracker.unregister(new.shm._name, "shared_memory")   # outlive us
+new.shm.close()
+"""
+
+
+def _locked(name):
+    """Whether some descriptor of /dev/shm/NAME holds a flock."""
+    fd = os.open("/dev/shm/" + name, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return False
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
 
 
 class Attached(unittest.TestCase):
@@ -112,6 +137,57 @@ class Attached(unittest.TestCase):
             os.close(fd)
         self._attach().close()                  # lock gone: attaches
 
+    def test_reattached_block_stays_locked(self):
+        # Attached again and again (a pool worker's tasks), a block counts
+        # as in use in between: its kept mapping keeps the tracker's lock,
+        # so that each attach costs no lock and unlock.  Dropping it (at
+        # exit, unlink, eviction) lets the tracker have it.
+        self.made.close()
+        self._attach().close()
+        self.assertFalse(_locked(self.name))    # attached once: unlocked
+        for _ in range(3):
+            a = self._attach()
+            self.assertTrue(a._reused)
+            a.close()
+            self.assertTrue(_locked(self.name))
+        _attached.forget(_lib, self.name)
+        self.assertFalse(_locked(self.name))
+
+    def test_reattached_block_made_again_is_not_fooled(self):
+        # A kept block that holds its lock is no more trusted than one
+        # that does not: the name is checked at every attach.
+        a = self._attach()
+        a.buf[0] = 1
+        a.close()
+        self._attach().close()                  # reused: kept locked
+        r = subprocess.run([sys.executable, "-c", REPLACE, self.name,
+                            "4096", "5"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        b = self._attach()
+        self.assertFalse(b._reused)
+        self.assertEqual(b.buf[0], 5)
+        b.close()
+
+    def test_other_backend_chosen_misses(self):
+        # A kept posix block is reused only by a posix attach: the same
+        # name under another backend is another block (none here).
+        self._attach().close()
+        self.assertIn(self.name, _attached._kept)
+        saved = os.environ.get("SHMDEV_BACKEND")
+        os.environ["SHMDEV_BACKEND"] = "sysv"
+        try:
+            with self.assertRaises(FileNotFoundError):
+                SharedMemory(self.name)
+            with self.assertRaises(FileNotFoundError):
+                SharedMemory(self.name, backend="sysv")
+        finally:
+            if saved is None:
+                os.environ.pop("SHMDEV_BACKEND")
+            else:
+                os.environ["SHMDEV_BACKEND"] = saved
+        self.assertIn(self.name, _attached._kept)
+
     def test_unlink_drops_it(self):
         a = self._attach()
         a.close()
@@ -147,6 +223,37 @@ class Attached(unittest.TestCase):
         _, status = os.waitpid(pid, 0)
         self.assertEqual(status, 0)
         self.assertIn(self.name, _attached._kept)   # the parent's, intact
+
+    def test_list_made_again_is_not_fooled(self):
+        # The study's path: ShareableList(name=...) per task.  A list made
+        # again under the name by CPython, same layout and size, is read,
+        # not the kept mapping of the old one.
+        sl = ShareableList([1, 0, 0], backend="posix")
+        name = sl.shm.name
+        try:
+            for _ in range(2):                  # kept, then reused: locked
+                a = ShareableList(name=name, backend="posix")
+                self.assertEqual(a[0], 1)
+                a.shm.close()
+            self.assertIn(name, _attached._kept)
+            for value in (7, 8):
+                r = subprocess.run([sys.executable, "-c", REPLACE_LIST, name,
+                                    str(value)], capture_output=True,
+                                   text=True, timeout=60)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                b = ShareableList(name=name, backend="posix")
+                self.assertEqual(b[0], value)   # the new list, not ours
+                b[1] = value
+                b.shm.close()
+                c = ShareableList(name=name)    # default backend: posix here
+                self.assertEqual(list(c), [value, value, 0])
+                c.shm.close()
+        finally:
+            sl.shm.close()
+            try:
+                SharedMemory(name, backend="posix").unlink()
+            except FileNotFoundError:
+                pass
 
     def test_bounded(self):
         made = [SharedMemory(create=True, size=64, backend="posix")
