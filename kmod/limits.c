@@ -293,14 +293,22 @@ int shmdev_charge_resize(struct shmdev_region *r, u64 size)
 		goto out_unlock;
 	if (check_add_overflow(u->bytes, add, &u->bytes))
 		u->bytes = U64_MAX;
+	/* The peak moves in shmdev_account_resized(), once it holds. */
 	shmdev_stats.cur_bytes += add;
-	shmdev_stats.peak_bytes = max(shmdev_stats.peak_bytes,
-				      shmdev_stats.cur_bytes);
 	r->charged_bytes = size;
 	ret = 0;
 out_unlock:
 	mutex_unlock(&shmdev_acct_lock);
 	return ret;
+}
+
+/* A RESIZE that grew a region holds: the peak may move. */
+void shmdev_account_resized(void)
+{
+	mutex_lock(&shmdev_acct_lock);
+	shmdev_stats.peak_bytes = max(shmdev_stats.peak_bytes,
+				      shmdev_stats.cur_bytes);
+	mutex_unlock(&shmdev_acct_lock);
 }
 
 void shmdev_counters_read(struct shmdev_counters *c)

@@ -33,6 +33,7 @@ static int shmdev_grow(struct shmdev_region *r, u64 old, u64 size)
 		return ret;
 	}
 	WRITE_ONCE(r->size, size);
+	shmdev_account_resized();
 	return 0;
 }
 

@@ -188,6 +188,7 @@ int shmdev_charge(struct shmdev_region *r);
 void shmdev_uncharge(struct shmdev_region *r);
 void shmdev_account_publish(struct shmdev_region *r);
 int shmdev_charge_resize(struct shmdev_region *r, u64 size);
+void shmdev_account_resized(void);
 void shmdev_counters_read(struct shmdev_counters *c);
 void shmdev_info_fill(struct shmdev_info *info);
 
