@@ -4,6 +4,7 @@ notify(), wait(), fileno(); TypedList.append() and extend().  On every
 backend under test: what one cannot do raises OSError(EOPNOTSUPP)."""
 
 import errno
+import mmap
 import multiprocessing
 import os
 import selectors
@@ -178,6 +179,11 @@ class TestSharedMemoryExtensions(unittest.TestCase):
                     with self.assertRaises(OSError) as cm:
                         m.fileno()
                     self.assertEqual(cm.exception.errno, errno.EOPNOTSUPP)
+                elif b == "kernel":
+                    # An anonymous-inode fd: a map of it is the region.
+                    with mmap.mmap(m.fileno(), m.size) as view:
+                        view[:4] = b"fno!"
+                    self.assertEqual(bytes(m.buf[:4]), b"fno!")
                 else:
                     self.assertEqual(os.fstat(m.fileno()).st_size, m.size)
 
