@@ -243,6 +243,20 @@ expect ops-many-rounds 1 "could not use 101 rounds" -- bench --ops --rounds 101
 expect ops-extra-arg 1 "^shmdev: bench --ops: unexpected argument 'extra'" -- bench --ops extra
 expect ops-unknown-option 1 "^shmdev: bench --ops: unknown option '--frob'" -- bench --ops --frob
 expect ops-missing-value 1 "^shmdev: bench --ops: option '--live' needs a value" -- bench --ops --live
+# bench --bell: its arguments; without the module it says so.
+expect bell-help 0 "--trips N" -- bench --bell --help
+expect bell-zero-trips 1 "could not parse --trips '0': want 1 to" -- bench --bell --trips 0
+expect bell-text-trips 1 "could not parse --trips '1x': want 1 to" -- bench --bell -n 1x
+expect bell-negative-trips 1 "could not parse --trips '-1': want 1 to" -- bench --bell -n -1
+expect bell-many-rounds 1 "could not parse --rounds '101': want 1 to 100" -- bench --bell --rounds 101
+expect bell-bad-cpu 1 "could not parse --cpu 'x': want 0 to" -- bench --bell --cpu x
+expect bell-huge-cpu 1 "could not parse --cpu '99999': want 0 to" -- bench --bell --cpu 99999
+expect bell-extra-arg 1 "^shmdev: bench --bell: unexpected argument 'extra'" -- bench --bell extra
+expect bell-unknown-option 1 "^shmdev: bench --bell: unknown option '--frob'" -- bench --bell --frob
+expect bell-missing-value 1 "^shmdev: bench --bell: option '--rounds' needs a value" -- bench --bell --rounds
+if [ ! -e /dev/shmlist ]; then
+	expect bell-no-module 1 "could not open /dev/shmlist: .*modprobe shmdev" -- bench --bell --trips 1 --rounds 1
+fi
 ops=$("$S" bench --ops --live 0,3 --samples 3 --rounds 2 -b posix,sysv,memfd --csv 2>&1)
 rc=$?
 rows=$(echo "$ops" | grep -cE '^(posix|sysv|memfd),[a-z0-9 +]+,[03],[0-9.]+,(ns|x),[0-9.]+$')
