@@ -69,6 +69,7 @@ class SharedMemory:
     _created = False
     _ident = None
     _fd = -1
+    _readonly = False       # opened or sealed so: buf is read-only
     _generation = None
     _keep_as = None         # the name to keep the mapping under at close
     _reused = False         # a kept mapping, reused (shmdev._attached)
@@ -157,6 +158,12 @@ class SharedMemory:
         r = ctypes.c_void_p()
         ret = _lib.region_open(_lib.BACKENDS[self._backend], raw, 0,
                                ctypes.byref(r))
+        if ret == -errno.EPERM and self._backend == "kernel":
+            # Write-sealed (shmdev's extension): readers open it read-only,
+            # and buf is a read-only view.
+            ret = _lib.region_open(_lib.BACKENDS["kernel"], raw,
+                                   _lib.REGION_RDONLY, ctypes.byref(r))
+            self._readonly = ret >= 0
         if ret == -errno.ENOENT and fallback:
             ret = _lib.region_open(_lib.BACKENDS["posix"], raw, 0,
                                    ctypes.byref(r))
@@ -177,11 +184,7 @@ class SharedMemory:
                 # A mmap, as CPython's: it counts the views of buf (slices,
                 # numpy arrays), and close() refuses while one exists.
                 self._size = _lib.region_size(self._region)
-                self._mmap = mmap.mmap(fd, self._size)
-                probe = ctypes.c_char.from_buffer(self._mmap)
-                self._addr = ctypes.addressof(probe)
-                del probe
-                self._buf = memoryview(self._mmap)
+                self._map_fd()
             else:
                 self._buf = self._map_sysv()
             if self._backend == "posix":
@@ -197,6 +200,46 @@ class SharedMemory:
             if created:
                 self.unlink()
             raise
+
+    def _map_fd(self):
+        """Map the block's fd (MAP_SHARED, as CPython's, read-only when
+        self._readonly) and make buf its view."""
+        if not self._readonly:
+            self._mmap = mmap.mmap(self._fd, self._size)
+        else:
+            try:
+                self._mmap = mmap.mmap(self._fd, self._size,
+                                       prot=mmap.PROT_READ)
+            except PermissionError:
+                # A write-sealed memfd before Linux 6.7 takes no shared
+                # mapping through a read-write fd; a private read-only one
+                # shows the same, unchangeable, memory.
+                self._mmap = mmap.mmap(self._fd, self._size,
+                                       flags=mmap.MAP_PRIVATE,
+                                       prot=mmap.PROT_READ)
+        if self._readonly:
+            self._addr = None
+        else:
+            probe = ctypes.c_char.from_buffer(self._mmap)
+            self._addr = ctypes.addressof(probe)
+            del probe
+        self._buf = memoryview(self._mmap)
+
+    def _unmap_fd(self, what):
+        """Release buf and the mapping, for resize() and seal(write=True);
+        BufferError, with buf as it was, while a view of buf exists."""
+        if any(ref() is not None for ref in self._views or ()):
+            raise BufferError("shmdev: cannot %s: a ShareableList uses this block"
+                              % what)
+        if self._buf is not None:
+            self._buf.release()
+            self._buf = None
+        try:
+            self._mmap.close()       # BufferError while a view exists
+        except BufferError:
+            self._buf = memoryview(self._mmap)
+            raise
+        self._mmap = None
 
     def _map_sysv(self):
         """sysv has no descriptor to mmap: libshmdev attaches it, and the
@@ -293,26 +336,12 @@ class SharedMemory:
         if size <= 0:
             raise ValueError("'size' must be a positive number different from zero")
         region = self._ext_region("resize shared memory")
-        if any(ref() is not None for ref in self._views or ()):
-            raise BufferError("shmdev: cannot resize: a ShareableList uses this block")
-        if self._buf is not None:
-            self._buf.release()
-            self._buf = None
-        try:
-            self._mmap.close()       # BufferError while a view exists
-        except BufferError:
-            self._buf = memoryview(self._mmap)
-            raise
-        self._mmap = None
+        self._unmap_fd("resize")
         ret = _lib.region_resize(region, size)
         # Mapped again either way: at the new size, or the old on error.
         self._ident = None
         self._size = _lib.region_size(region)
-        self._mmap = mmap.mmap(self._fd, self._size)
-        probe = ctypes.c_char.from_buffer(self._mmap)
-        self._addr = ctypes.addressof(probe)
-        del probe
-        self._buf = memoryview(self._mmap)
+        self._map_fd()
         _lib.check(ret, "resize shared memory", self._name)
 
     def seal(self, write=False, future_write=False, grow=False, shrink=False,
@@ -323,15 +352,27 @@ class SharedMemory:
         mapping or read-write open), grow, shrink (no resize that way),
         seal (no further seals).  They are never removed.  With no
         argument, only reads them.  Returns the frozenset of the names of
-        the seals in force.  OSError(EOPNOTSUPP) on posix and sysv."""
+        the seals in force.  OSError(EOPNOTSUPP) on posix and sysv.
+
+        The write seal maps this block's buf read-only first (BufferError
+        while a view of buf exists, as resize()); it then stays so, as in
+        every process that opens the block by name afterwards."""
         want = {"write": write, "future_write": future_write, "grow": grow,
                 "shrink": shrink, "seal": seal}
         add = 0
         for name, on in want.items():
             if on:
                 add |= _lib.SEALS[name]
-        ret = _lib.check(_lib.region_seal(self._ext_region(
-            "seal shared memory"), add), "seal shared memory", self._name)
+        region = self._ext_region("seal shared memory")
+        remap = bool(add & _lib.SEALS["write"]) and not self._readonly
+        if remap:
+            # Our own writable mapping would make the seal fail (EBUSY).
+            self._unmap_fd("seal")
+        ret = _lib.region_seal(region, add)
+        if remap:
+            self._readonly = ret >= 0 and bool(ret & _lib.SEALS["write"])
+            self._map_fd()
+        ret = _lib.check(ret, "seal shared memory", self._name)
         return frozenset(n for n, bit in _lib.SEALS.items() if ret & bit)
 
     def notify(self):

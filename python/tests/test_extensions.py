@@ -129,15 +129,48 @@ class TestSharedMemoryExtensions(unittest.TestCase):
                 self.assertEqual(m.seal(shrink=True), {"grow", "shrink"})
                 with self.assertRaises(PermissionError):
                     m.resize(4096)
-                # The block's own writable mapping stops the write seal.
-                with self.assertRaises(OSError) as cm:
+                # A view of buf stops the write seal, and nothing changes.
+                m.buf[0] = 7
+                view = m.buf[:4]
+                with self.assertRaises(BufferError):
                     m.seal(write=True)
-                self.assertEqual(cm.exception.errno, errno.EBUSY)
-                self.assertEqual(m.seal(future_write=True, seal=True),
-                                 {"grow", "shrink", "future_write", "seal"})
-                m.buf[0] = 5        # a writable mapping stays writable
+                self.assertEqual(m.seal(), {"grow", "shrink"})
+                view.release()
+                m.buf[1] = 8
+                # Then buf is remapped read-only and the seal holds.
+                self.assertEqual(m.seal(write=True),
+                                 {"grow", "shrink", "write"})
+                self.assertEqual(bytes(m.buf[:2]), b"\x07\x08")
+                with self.assertRaises(TypeError):
+                    m.buf[0] = 5
+                if b == "kernel":
+                    # Opened by name, it comes read-only, unchangeable.
+                    o = shmdev.SharedMemory(m.name, backend=b)
+                    self.addCleanup(o.close)
+                    self.assertEqual(bytes(o.buf[:2]), b"\x07\x08")
+                    with self.assertRaises(TypeError):
+                        o.buf[0] = 5
+                self.assertEqual(m.seal(seal=True),
+                                 {"grow", "shrink", "write", "seal"})
                 with self.assertRaises(PermissionError):
-                    m.seal(write=True)
+                    m.seal(future_write=True)
+
+    def test_future_write(self):
+        for b in SEAL & set(BACKENDS):
+            with self.subTest(backend=b):
+                m = self._new(b)
+                self.assertEqual(m.seal(future_write=True), {"future_write"})
+                m.buf[0] = 5        # a writable mapping stays writable
+                self.assertEqual(m.buf[0], 5)
+                # The write seal still waits for it (EBUSY), and buf
+                # stays as it was.
+                m2 = self._new(b)
+                with self.assertRaises(OSError) as cm:
+                    mm = mmap.mmap(m2.fileno(), 4096)
+                    self.addCleanup(mm.close)
+                    m2.seal(write=True)
+                self.assertEqual(cm.exception.errno, errno.EBUSY)
+                m2.buf[0] = 1
 
     def test_notify_wait(self):
         for b in BACKENDS:
