@@ -106,7 +106,9 @@ static void shmdev_seq_stop(struct seq_file *m, void *v)
 /*
  * The seals as a comma-separated list, or "-".  The columns after state
  * (and ipcns) came with ABI revision 2, at the end, so that parsers of
- * the older lines keep working.
+ * the older lines keep working: seals first, as text, so that 0.1.0's
+ * "shmdev ls", whose last conversion after state is a number, fails on it
+ * and still counts its fifteen fields.
  */
 static void shmdev_seq_seals(struct seq_file *m, u32 seals)
 {
@@ -149,7 +151,7 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 		seq_printf(m, "# shmdev %s created %llu destroyed %llu regions %llu bytes %llu peak_bytes %llu\n",
 			   SHMDEV_VERSION_STRING, c.created, c.destroyed,
 			   c.cur_regions, c.cur_bytes, c.peak_bytes);
-		seq_printf(m, "# id name size uid gid cuid cgid mode nfds nmaps huge_bytes resident_bytes cpid ctime state%s gen seals\n",
+		seq_printf(m, "# id name size uid gid cuid cgid mode nfds nmaps huge_bytes resident_bytes cpid ctime state%s seals gen\n",
 			   priv->ns ? "" : " ipcns");
 		return 0;
 	}
@@ -188,9 +190,9 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 	seq_puts(m, *sep ? "" : "-");
 	if (!priv->ns)
 		seq_printf(m, " %u", r->ns_inum);
-	seq_printf(m, " %llu ", READ_ONCE(r->generation));
+	seq_putc(m, ' ');
 	shmdev_seq_seals(m, READ_ONCE(r->seals));
-	seq_putc(m, '\n');
+	seq_printf(m, " %llu\n", READ_ONCE(r->generation));
 	return 0;
 }
 

@@ -145,17 +145,17 @@ static int do_ls(int argc, char *argv[])
 		}
 		/*
 		 * After state (and ipcns with --all), a module of ABI 2 on
-		 * adds gen and seals; an older one's lines end before.
+		 * adds seals and gen; an older one's lines end before.
 		 */
 		fields = all ?
-			 sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s %u %llu %63s",
+			 sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s %u %63s %llu",
 				&id, name, &size, &uid, &gid, &cuid, &cgid, &mode,
 				&nfds, &nmaps, &huge, &resident, &cpid, &ctime_s,
-				state, &ipcns, &generation, seals) :
-			 sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s %llu %63s",
+				state, &ipcns, seals, &generation) :
+			 sscanf(line, "%llu %256s %llu %u %u %u %u %o %u %u %llu %llu %lld %lld %63s %63s %llu",
 				&id, name, &size, &uid, &gid, &cuid, &cgid, &mode,
 				&nfds, &nmaps, &huge, &resident, &cpid, &ctime_s,
-				state, &generation, seals);
+				state, seals, &generation);
 		if (fields == 15 + all) {
 			snprintf(gen, sizeof(gen), "-");
 			snprintf(seals, sizeof(seals), "-");

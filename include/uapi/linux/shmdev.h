@@ -101,8 +101,8 @@
  *
  * Listing: /proc/shmdev has a counters line then one line per region of
  * the reader's IPC namespace (see the file's first lines for the fields;
- * ABI revision 2 appended two, the generation and the seals as a comma
- * list of write, future-write, grow, shrink and seal, or "-").
+ * ABI revision 2 appended two: the seals as a comma list of write,
+ * future-write, grow, shrink and seal, or "-", then the generation).
  * Every region of the namespace is listed, as ipcs(1) does; the name is
  * shown only when the reader could open the region read-only, else "?".
  *

@@ -42,7 +42,7 @@ static unsigned long long listed_ns(const char *file, unsigned long long id)
 	while (fgets(line, sizeof(line), f)) {
 		if (line[0] == '#' || sscanf(line, "%llu", &rid) != 1 || rid != id)
 			continue;
-		/* The 16th field: ipcns in /proc/shmdev-all, gen in the other. */
+		/* The 16th field: ipcns in /proc/shmdev-all, seals in the other. */
 		n = sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %31s",
 			   field);
 		ns = 1;	/* listed, without a namespace field */

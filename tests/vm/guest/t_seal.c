@@ -27,10 +27,13 @@ static unsigned int seals_of(int fd)
 	return st.seals;
 }
 
-/* The seals field of @name's line in /proc/shmdev, or "" when missing. */
+/*
+ * The seals field of @name's line in /proc/shmdev (the 16th, before the
+ * generation), or "" when missing.
+ */
 static void listed_seals(const char *name, char *out, size_t len)
 {
-	char line[1024], n[SHMDEV_NAME_SIZE + 1], *last;
+	char line[1024], n[SHMDEV_NAME_SIZE + 1], seals[64];
 	FILE *f = fopen("/proc/shmdev", "r");
 
 	*out = 0;
@@ -40,9 +43,9 @@ static void listed_seals(const char *name, char *out, size_t len)
 		if (line[0] == '#' || sscanf(line, "%*u %256s", n) != 1 ||
 		    strcmp(n, name))
 			continue;
-		line[strcspn(line, "\n")] = 0;
-		last = strrchr(line, ' ');
-		snprintf(out, len, "%s", last ? last + 1 : "");
+		if (sscanf(line, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %63s %*u",
+			   seals) == 1)
+			snprintf(out, len, "%s", seals);
 	}
 	fclose(f);
 }
