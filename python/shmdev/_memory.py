@@ -71,7 +71,6 @@ class SharedMemory:
     _fd = -1
     _generation = None
     _keep_as = None         # the name to keep the mapping under at close
-    _reused = False         # a kept mapping, reused (shmdev._attached)
 
     def __init__(self, name=None, create=False, size=0, *, track=True,
                  backend=None):
