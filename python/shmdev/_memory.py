@@ -16,7 +16,6 @@ import functools
 import mmap
 import os
 import secrets
-import sys
 import time
 import weakref
 

@@ -189,6 +189,7 @@ class Attached(unittest.TestCase):
                 name = p.stdout.readline().strip()
                 self.assertTrue(name)
                 path = "/dev/shm/" + name
+                mm = None       # the kept mapping of the first attach
                 for i in range(2):
                     if kind == "list":
                         sl = ShareableList(name=name, backend="posix")
