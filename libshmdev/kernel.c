@@ -4,7 +4,8 @@
  * over it (named, permission-checked regions freed with their last user
  * unless PERSIST, huge pages from the module's own tmpfs).  Resize, seals
  * and the doorbell are the module's ioctls on the region fd, when its
- * features (GET_INFO, asked once per handle) have them.
+ * features (GET_INFO, asked once per handle, at the first of those calls)
+ * have them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -39,22 +40,18 @@ static int kernel_fd_stat(int fd, struct shmdev_stat *st)
 }
 
 /*
- * One ioctl on a /dev/shmlist opened for it; the module's features too
- * when @r does not know them yet (a failed GET_INFO leaves them unknown).
+ * One ioctl on a /dev/shmlist opened for it.  The module's features are
+ * not asked here: an attach by name per task (the Python pool's) would
+ * pay a GET_INFO for nothing; kernel_need() asks once per handle, at the
+ * first resize, seal or doorbell call.
  */
-static int kernel_ioctl(struct shmdev_region *r, unsigned long cmd, void *arg)
+static int kernel_ioctl(unsigned long cmd, void *arg)
 {
-	struct shmdev_info info;
 	int dev = shmdev_kernel_open(), ret;
 
 	if (dev < 0)
 		return dev;
 	ret = ioctl(dev, cmd, arg) < 0 ? -errno : 0;
-	if (!ret && r && !r->features_known &&
-	    !shmdev_kernel_get_info(dev, &info)) {
-		r->features = info.features;
-		r->features_known = 1;
-	}
 	close(dev);
 	return ret;
 }
@@ -122,7 +119,7 @@ static int kernel_create(struct shmdev_region *r, unsigned int flags,
 	if (flags & SHMDEV_REGION_POPULATE)
 		c.flags |= SHMDEV_CREATE_POPULATE;
 	memcpy(c.name, r->name, sizeof(c.name));
-	ret = kernel_ioctl(r, SHMDEV_IOC_CREATE, &c);
+	ret = kernel_ioctl(SHMDEV_IOC_CREATE, &c);
 	if (ret)
 		return ret;
 	r->fd = (int)c.fd;
@@ -144,7 +141,7 @@ static int kernel_open(struct shmdev_region *r)
 	memset(&o, 0, sizeof(o));
 	o.flags = SHMDEV_OPEN_CLOEXEC | (r->writable ? SHMDEV_OPEN_RDWR : 0);
 	memcpy(o.name, r->name, sizeof(o.name));
-	ret = kernel_ioctl(r, SHMDEV_IOC_OPEN, &o);
+	ret = kernel_ioctl(SHMDEV_IOC_OPEN, &o);
 	if (ret)
 		return ret;
 	r->fd = (int)o.fd;
@@ -157,7 +154,7 @@ static int kernel_unlink(const char *name)
 
 	memset(&u, 0, sizeof(u));
 	snprintf((char *)u.name, sizeof(u.name), "%s", name);
-	return kernel_ioctl(NULL, SHMDEV_IOC_UNLINK, &u);
+	return kernel_ioctl(SHMDEV_IOC_UNLINK, &u);
 }
 
 static int kernel_stat(const struct shmdev_region *r,

@@ -17,22 +17,20 @@ misses: it is mapped afresh.
 Only a block opened in this process since its last fork() is kept: its
 descriptor shares its flock with nobody, so that releasing the lock when
 it is kept (the tracker may then remove the name) and taking it again
-when it is reused affect no other process.  A block attached once is
-kept unlocked: the tracker removes a killed creator's block once its
-users have closed it, kept or not.  A block reused from here and closed
-again stays locked while kept: attached again and again (the tasks of a
-pool worker), it counts as in use in between, and such an attach costs
-one fstatat() and no flock() at all; the tracker then has it when the
-process drops it (at exit, unlink, eviction, or a miss).  At most MAX
-blocks are kept, the oldest dropped first; unlink() through this process
-drops the name's block at once; a fork()ed child drops what it
-inherited.
+when it is reused affect no other process.  Every kept block is
+unlocked when it is kept, however often it was reused: closed means no
+longer a user, so the tracker removes a killed creator's block once its
+users have closed it, kept mappings or not.  A reuse takes the lock
+again, so such an attach costs one fstatat() and one flock(), and its
+close() one flock().  At most MAX blocks are kept, the oldest dropped
+first; unlink() through this process drops the name's block at once; a
+fork()ed child drops what it inherited.
 
 With the C extension, SharedMemory(name) and ShareableList(name=...)
 over a kept block are made in C whole (shmdev._speedups: kept_attach,
 kept_attach_list, kept_keep; python/src/kept.c): this is the 2019
-study's per-task path, where a line of Python costs about what the
-fstatat() does.  _py_reuse() and _py_keep() below are the same in Python.
+study's per-task path, where a line of Python costs about what a
+system call does.  _py_reuse() and _py_keep() below are the same in Python.
 """
 
 import errno
@@ -44,16 +42,16 @@ from . import _lib
 
 MAX = 8
 
-# name -> (region, fd, mmap, addr, size, identity, locked): a closed block
-# still mapped, with its region handle and descriptor (whose flock every
-# user holds, and a reused block keeps), oldest first (a dict keeps the
+# name -> (region, fd, mmap, addr, size, identity): a closed block still
+# mapped, with its region handle and descriptor (whose flock every user
+# holds, and a kept block has released), oldest first (a dict keeps the
 # order of insertion, and put() always inserts).  Single dict operations
 # only, each atomic, so no lock.
 _kept = {}
 # Forks so far: a block is kept only if opened in the generation in
 # which it is closed.
 _generation = 0
-REGION, FD, MMAP, ADDR, SIZE, IDENT, LOCKED = range(7)
+REGION, FD, MMAP, ADDR, SIZE, IDENT = range(6)
 
 
 SHM_DIR = "/dev/shm"
@@ -112,12 +110,9 @@ def _py_reuse(shm, key, name):
     kept = take(_lib, key)
     if kept is None:
         return False
-    (shm._region, shm._fd, shm._mmap, shm._addr, shm._size, shm._ident,
-     locked) = kept
-    shm._name, shm._reused = name, True
+    shm._region, shm._fd, shm._mmap, shm._addr, shm._size, shm._ident = kept
+    shm._name = name
     shm._buf = memoryview(shm._mmap)
-    if locked:
-        return True
     try:
         # _tracker.hold(), inline: a user again.
         fcntl.flock(shm._fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -141,16 +136,14 @@ def _py_keep(shm, key):
     if sys.getrefcount(shm._mmap) > 2:
         raise BufferError("cannot close exported pointers exist")
     fd = shm._fd
-    # Still locked if this very attach reused it: a block attached again
-    # and again (a pool worker's tasks) counts as in use in between.
-    locked = bool(shm._reused)
     kept = (shm._region, fd, shm._mmap, shm._addr, shm._size,
-            shm._ident or identity(fd), locked)
+            shm._ident or identity(fd))
     if shm._views:
         shm._unbind_views()
     shm._mmap = shm._region = None
-    if not locked:
-        fcntl.flock(fd, fcntl.LOCK_UN)      # no longer a user (_tracker)
+    # No longer a user (_tracker): kept or not, reused or not, a closed
+    # block is the tracker's to remove once its other users have closed it.
+    fcntl.flock(fd, fcntl.LOCK_UN)
     put(_lib, key, kept)
 
 

@@ -16,7 +16,6 @@ import functools
 import mmap
 import os
 import secrets
-import sys
 import time
 import weakref
 
@@ -72,7 +71,6 @@ class SharedMemory:
     _readonly = False       # opened or sealed so: buf is read-only
     _generation = None
     _keep_as = None         # the name to keep the mapping under at close
-    _reused = False         # a kept mapping, reused (shmdev._attached)
 
     def __init__(self, name=None, create=False, size=0, *, track=True,
                  backend=None):

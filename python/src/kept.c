@@ -5,8 +5,10 @@
  * which has the same in pure Python and says why it is safe), and keeping
  * one at close().  This is the 2019 study's per-task path, where a line
  * of Python costs about what a system call costs: so it is one fstatat()
- * (is the name still that very file?) and the attributes that
- * SharedMemory.__init__ would set, with no Python run in between.
+ * (is the name still that very file?), the tracker's flock() taken again
+ * (a user again; kept_keep() releases it, as a closed block is no user),
+ * and the attributes that SharedMemory.__init__ would set, with no Python
+ * run in between.
  *
  *   kept_attach(shm, name, size, track, backend) -> bool
  *	the whole of SharedMemory(name, size=size, track=track,
@@ -42,14 +44,14 @@ static Py_ssize_t kept_max = 8;
 static int shm_dir = -1;	/* /dev/shm, opened once */
 
 /* The fields of a kept tuple (_attached: REGION, FD, MMAP, ADDR, SIZE,
- * IDENT, LOCKED). */
-enum { K_REGION, K_FD, K_MMAP, K_ADDR, K_SIZE, K_IDENT, K_LOCKED, K_LEN };
+ * IDENT). */
+enum { K_REGION, K_FD, K_MMAP, K_ADDR, K_SIZE, K_IDENT, K_LEN };
 
 /* The attributes of a SharedMemory that these functions read and set. */
 static PyObject *s_region, *s_fd, *s_mmap, *s_addr, *s_size, *s_ident,
 		*s_name, *s_buf, *s_views, *s_unbind, *s_prepend, *s_slash,
 		*s_generation, *s_track, *s_backend, *s_posix, *s_keep_as,
-		*s_shm, *s_close, *s_reused, *empty_tuple, *zero;
+		*s_shm, *s_close, *empty_tuple, *zero;
 
 static PyObject *ident_of(const struct stat *st)
 {
@@ -95,8 +97,7 @@ static int adopt(PyObject *shm, PyObject *k, PyObject *name)
 	    PyObject_SetAttr(shm, s_addr, PyTuple_GET_ITEM(k, K_ADDR)) ||
 	    PyObject_SetAttr(shm, s_size, PyTuple_GET_ITEM(k, K_SIZE)) ||
 	    PyObject_SetAttr(shm, s_ident, PyTuple_GET_ITEM(k, K_IDENT)) ||
-	    PyObject_SetAttr(shm, s_name, name) ||
-	    PyObject_SetAttr(shm, s_reused, Py_True))
+	    PyObject_SetAttr(shm, s_name, name))
 		return -1;
 	buf = PyMemoryView_FromObject(PyTuple_GET_ITEM(k, K_MMAP));
 	if (!buf)
@@ -107,9 +108,10 @@ static int adopt(PyObject *shm, PyObject *k, PyObject *name)
 }
 
 /*
- * After adopt(): a block kept unlocked is locked again, as every user
- * holds it (_tracker.hold()).  If the tracker holds it alone, removing
- * it, @shm is closed, not to be kept again, and FileNotFoundError raised.
+ * After adopt(): the kept block, unlocked since its close(), is locked
+ * again, as every user holds it (_tracker.hold()).  If the tracker holds
+ * it alone, removing it, @shm is closed, not to be kept again, and
+ * FileNotFoundError raised.
  */
 static int relock(PyObject *shm, PyObject *k, PyObject *name)
 {
@@ -117,8 +119,6 @@ static int relock(PyObject *shm, PyObject *k, PyObject *name)
 	long fd;
 	int err;
 
-	if (PyTuple_GET_ITEM(k, K_LOCKED) == Py_True)
-		return 0;
 	fd = PyLong_AsLong(PyTuple_GET_ITEM(k, K_FD));
 	if (fd == -1 && PyErr_Occurred())
 		return -1;
@@ -453,7 +453,7 @@ static PyObject *kept_keep(PyObject *Py_UNUSED(mod), PyObject *const *args,
 {
 	PyObject *shm, *key, *mm = NULL, *k = NULL, *ident = NULL;
 	PyObject *vals[K_LEN] = { NULL };
-	int fd, i, locked;
+	int fd, i;
 
 	if (nargs != 2)
 		return PyErr_Format(PyExc_TypeError, "kept_keep() takes 2 arguments");
@@ -501,16 +501,6 @@ static PyObject *kept_keep(PyObject *Py_UNUSED(mod), PyObject *const *args,
 	}
 	vals[K_IDENT] = ident;
 	ident = NULL;
-	/* Kept locked if this very attach reused it: attached again and
-	 * again (a pool worker's tasks), the block counts as in use between
-	 * attaches.  Attached once, it is unlocked as CPython would unmap it. */
-	vals[K_LOCKED] = PyObject_GetAttr(shm, s_reused);
-	if (!vals[K_LOCKED])
-		goto error;
-	locked = PyObject_IsTrue(vals[K_LOCKED]);
-	if (locked < 0)
-		goto error;
-	Py_SETREF(vals[K_LOCKED], PyBool_FromLong(locked));
 	k = PyTuple_New(K_LEN);
 	if (!k)
 		goto error;
@@ -522,8 +512,9 @@ static PyObject *kept_keep(PyObject *Py_UNUSED(mod), PyObject *const *args,
 	    PyObject_SetAttr(shm, s_mmap, Py_None) ||
 	    PyObject_SetAttr(shm, s_region, Py_None))
 		goto error;
-	if (!locked)
-		flock(fd, LOCK_UN);	/* no longer a user (_tracker) */
+	/* No longer a user (_tracker): kept or not, a closed block is the
+	 * tracker's to remove once its other users have closed it. */
+	flock(fd, LOCK_UN);
 	if (put(key, k))
 		goto error;
 	Py_DECREF(k);
@@ -599,7 +590,6 @@ int kept_init(void)
 	INTERN(s_posix, "posix");
 	INTERN(s_keep_as, "_keep_as");
 	INTERN(s_shm, "shm");
-	INTERN(s_reused, "_reused");
 	INTERN(s_close, "close");
 	empty_tuple = PyTuple_New(0);
 	zero = PyLong_FromLong(0);

@@ -5,12 +5,14 @@ still names that very file; what it keeps gets in nobody's way."""
 
 import fcntl
 import os
+import signal
 import subprocess
 import sys
+import time
 import unittest
 
 import common  # noqa: F401
-from shmdev import ShareableList, SharedMemory, _attached, _lib
+from shmdev import ShareableList, SharedMemory, _attached
 
 # A plain CPython process (no shmdev) that replaces a block: unlinks the
 # name and makes a new block of the same name and size, holding BYTE.
@@ -37,6 +39,18 @@ old.shm.unlink(); old.shm.close()
 new = shared_memory.ShareableList([value, 0, 0], name=name)
 resource_tracker.unregister(new.shm._name, "shared_memory")   # outlive us
 new.shm.close()
+"""
+
+# A shmdev creator, registered with shmdev's tracker, that waits to be
+# killed: a block or a list (KIND) on posix.
+CREATE_AND_WAIT = """
+import sys, shmdev
+if sys.argv[1] == "list":
+    name = shmdev.ShareableList([1, 2, 3], backend="posix").shm.name
+else:
+    name = shmdev.SharedMemory(create=True, size=4096, backend="posix").name
+print(name, flush=True)
+sys.stdin.read()
 """
 
 
@@ -137,35 +151,87 @@ class Attached(unittest.TestCase):
             os.close(fd)
         self._attach().close()                  # lock gone: attaches
 
-    def test_reattached_block_stays_locked(self):
-        # Attached again and again (a pool worker's tasks), a block counts
-        # as in use in between: its kept mapping keeps the tracker's lock,
-        # so that each attach costs no lock and unlock.  Dropping it (at
-        # exit, unlink, eviction) lets the tracker have it.
+    def test_reattached_block_is_unlocked_at_close(self):
+        # Closed means no longer a user, however often the block was
+        # reused from its kept mapping (a pool worker's tasks): every
+        # close() releases the tracker's lock, every reuse takes it again.
         self.made.close()
         self._attach().close()
         self.assertFalse(_locked(self.name))    # attached once: unlocked
         for _ in range(3):
+            mm = _attached._kept[self.name][_attached.MMAP]
             a = self._attach()
-            self.assertTrue(a._reused)
+            reused = a._mmap is mm
+            del mm                              # or close() would refuse
+            self.assertTrue(reused)
+            self.assertTrue(_locked(self.name))     # a user: locked
             a.close()
-            self.assertTrue(_locked(self.name))
-        _attached.forget(_lib, self.name)
-        self.assertFalse(_locked(self.name))
+            self.assertIn(self.name, _attached._kept)
+            self.assertFalse(_locked(self.name))    # closed: unlocked
+
+    def test_killed_creator_removed_despite_reattached_kept_block(self):
+        # The study's pool worker: it attaches a block by name again and
+        # again, so the second attach reuses the kept mapping, and closes
+        # it.  Then the creator is killed.  Closed means no longer a user:
+        # the tracker removes the block while this process, which still
+        # keeps the mapping, lives on.
+        for kind in ("block", "list"):
+            with self.subTest(kind=kind):
+                p = subprocess.Popen(
+                    [sys.executable, "-c", CREATE_AND_WAIT, kind],
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                    env=dict(os.environ,
+                             PYTHONPATH=os.pathsep.join(sys.path)))
+                self.addCleanup(p.wait)
+                self.addCleanup(p.kill)
+                self.addCleanup(p.stdout.close)
+                self.addCleanup(p.stdin.close)
+                name = p.stdout.readline().strip()
+                self.assertTrue(name)
+                path = "/dev/shm/" + name
+                mm = None       # the kept mapping of the first attach
+                for i in range(2):
+                    if kind == "list":
+                        sl = ShareableList(name=name, backend="posix")
+                        self.assertEqual(sl[0], 1)
+                        shm = sl.shm
+                    else:
+                        shm = SharedMemory(name, backend="posix")
+                    if i:
+                        reused = shm._mmap is mm
+                        del mm                  # or close() would refuse
+                        self.assertTrue(reused)
+                    shm.close()
+                    if kind == "list":
+                        del sl
+                    mm = _attached._kept[name][_attached.MMAP]
+                del mm
+                self.assertIn(name, _attached._kept)
+                p.send_signal(signal.SIGKILL)
+                p.wait()
+                end = time.monotonic() + 20
+                while os.path.exists(path) and time.monotonic() < end:
+                    time.sleep(0.05)
+                self.assertFalse(os.path.exists(path),
+                                 "the tracker left %s behind" % name)
+                with self.assertRaises(FileNotFoundError):
+                    SharedMemory(name, backend="posix")
+                self.assertNotIn(name, _attached._kept)
 
     def test_reattached_block_made_again_is_not_fooled(self):
-        # A kept block that holds its lock is no more trusted than one
-        # that does not: the name is checked at every attach.
+        # A block kept again after a reuse is no more trusted than one
+        # kept once: the name is checked at every attach.
         a = self._attach()
         a.buf[0] = 1
         a.close()
-        self._attach().close()                  # reused: kept locked
+        self._attach().close()                  # reused, kept again
+        mm = _attached._kept[self.name][_attached.MMAP]
         r = subprocess.run([sys.executable, "-c", REPLACE, self.name,
                             "4096", "5"], capture_output=True, text=True,
                            timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         b = self._attach()
-        self.assertFalse(b._reused)
+        self.assertIsNot(b._mmap, mm)           # mapped afresh
         self.assertEqual(b.buf[0], 5)
         b.close()
 
@@ -231,7 +297,7 @@ class Attached(unittest.TestCase):
         sl = ShareableList([1, 0, 0], backend="posix")
         name = sl.shm.name
         try:
-            for _ in range(2):                  # kept, then reused: locked
+            for _ in range(2):                  # kept, then reused
                 a = ShareableList(name=name, backend="posix")
                 self.assertEqual(a[0], 1)
                 a.shm.close()
