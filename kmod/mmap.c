@@ -302,19 +302,33 @@ static unsigned long shmdev_map_get_unmapped_area(struct file *file,
 }
 
 /*
- * madvise(MADV_REMOVE) on a writable mapping punches a hole; that is the
- * only fallocate a map file takes (it is never an fd, so it has no other
- * caller), and it never changes the size.
+ * madvise(MADV_REMOVE) on a shared mapping that may write (VM_MAYWRITE
+ * is all it asks) punches a hole; that is the only fallocate a map file
+ * takes (it is never an fd, so it has no other caller), and it never
+ * changes the size.  A punch zeroes memory, so it is a write: madvise()
+ * drops mmap_lock before it gets here, so the mapping it checked may be
+ * gone and the write seal in force.  As shmem_fallocate() checks memfd's
+ * seals, the punch counts as a writer while it runs (a write seal
+ * racing it gets -EBUSY) and is refused once either write seal holds.
  */
 static long shmdev_map_fallocate(struct file *file, int mode, loff_t offset,
 				 loff_t len)
 {
 	struct shmdev_map *m = file->private_data;
-	struct file *shmem = m->region->shmem;
+	struct shmdev_region *r = m->region;
+	struct file *shmem = r->shmem;
+	long ret;
 
 	if (mode != (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE))
 		return -EOPNOTSUPP;
-	return shmem->f_op->fallocate(shmem, mode, offset, len);
+	if (!atomic_inc_unless_negative(&r->writers))
+		return -EPERM;
+	if (READ_ONCE(r->seals) & SHMDEV_SEAL_FUTURE_WRITE)
+		ret = -EPERM;
+	else
+		ret = shmem->f_op->fallocate(shmem, mode, offset, len);
+	atomic_dec(&r->writers);
+	return ret;
 }
 
 static int shmdev_map_release(struct inode *inode, struct file *file)

@@ -59,7 +59,7 @@ static long shmdev_cmd_info(struct file *dev, void *karg,
 /*
  * CREATE without EXCL found @old under the name: open it read-write, as
  * shmget() without IPC_EXCL does, checking (in SysV's order) existence,
- * then permission, then the write seals, then size, so that a caller
+ * then permission, then size, then the write seals, so that a caller
  * without access learns nothing of the region's size.  Consumes the
  * caller's reference on @old.
  */
@@ -75,12 +75,10 @@ static long shmdev_create_existing(struct shmdev_region *old,
 		ret = -EAGAIN;
 	else if (!shmdev_may_access(old, SHMDEV_MAY_READ | SHMDEV_MAY_WRITE))
 		ret = -EACCES;
-	else if (shmdev_seal_denies_write(old))
-		ret = -EPERM;
 	else if (READ_ONCE(old->size) < size)
 		ret = -EINVAL;
 	if (!ret) {
-		nfd->file = shmdev_region_file(old, O_RDWR);
+		nfd->file = shmdev_region_file_rdwr(old);
 		if (IS_ERR(nfd->file)) {
 			ret = PTR_ERR(nfd->file);
 			nfd->file = NULL;
@@ -202,12 +200,8 @@ static long shmdev_cmd_open(struct file *dev, void *karg,
 		shmdev_region_put(r);
 		return -EACCES;
 	}
-	if (want & SHMDEV_MAY_WRITE && shmdev_seal_denies_write(r)) {
-		shmdev_region_put(r);
-		return -EPERM;
-	}
-	nfd->file = shmdev_region_file(r, o->flags & SHMDEV_OPEN_RDWR ?
-				       O_RDWR : O_RDONLY);
+	nfd->file = o->flags & SHMDEV_OPEN_RDWR ? shmdev_region_file_rdwr(r) :
+		    shmdev_region_file(r, O_RDONLY);
 	shmdev_region_put(r);
 	if (IS_ERR(nfd->file)) {
 		ret = PTR_ERR(nfd->file);

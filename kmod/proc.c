@@ -145,6 +145,7 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 	kuid_t uid;
 	kgid_t gid;
 	umode_t mode;
+	u64 gen;
 
 	if (v == SEQ_START_TOKEN) {
 		shmdev_counters_read(&c);
@@ -166,6 +167,8 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 	mode = r->mode;
 	spin_unlock(&r->lock);
 
+	/* The generation first: see shmdev_cmd_resize(). */
+	gen = smp_load_acquire(&r->generation);
 	seq_printf(m, "%llu %s %llu %u %u %u %u %04o %d %d %llu %llu %d %lld ",
 		   r->id, name, READ_ONCE(r->size),
 		   from_kuid_munged(uns, uid), from_kgid_munged(uns, gid),
@@ -192,7 +195,7 @@ static int shmdev_seq_show(struct seq_file *m, void *v)
 		seq_printf(m, " %u", r->ns_inum);
 	seq_putc(m, ' ');
 	shmdev_seq_seals(m, READ_ONCE(r->seals));
-	seq_printf(m, " %llu\n", READ_ONCE(r->generation));
+	seq_printf(m, " %llu\n", gen);
 	return 0;
 }
 

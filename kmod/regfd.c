@@ -9,6 +9,7 @@
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
 #include <linux/module.h>
+#include <linux/mutex.h>
 #include <linux/pid.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -30,8 +31,9 @@ static long shmdev_cmd_stat(struct file *file, void *karg,
 
 	memset(st, 0, sizeof(*st));
 	st->id = r->id;
+	/* The generation first: see shmdev_cmd_resize(). */
+	st->generation = smp_load_acquire(&r->generation);
 	st->size = READ_ONCE(r->size);
-	st->generation = READ_ONCE(r->generation);
 	st->seals = READ_ONCE(r->seals);
 	st->events = shmdev_bell_events(r, h, &st->seen);
 	st->cuid = from_kuid_munged(uns, r->cuid);
@@ -143,5 +145,25 @@ struct file *shmdev_region_file(struct shmdev_region *r, int oflags)
 	}
 	shmdev_region_get(r);
 	atomic_inc(&r->nfds);
+	return file;
+}
+
+/*
+ * A new read-write region file for @r, or -EPERM once a write seal is in
+ * force.  Under resize_lock, so that no seal lands between the check and
+ * the file: a read-write fd could resize (shrink then grow zeroes) and
+ * seal after the seal said none would be opened.
+ */
+struct file *shmdev_region_file_rdwr(struct shmdev_region *r)
+{
+	struct file *file;
+
+	if (mutex_lock_killable(&r->resize_lock))
+		return ERR_PTR(-EINTR);
+	if (r->seals & (SHMDEV_SEAL_WRITE | SHMDEV_SEAL_FUTURE_WRITE))
+		file = ERR_PTR(-EPERM);
+	else
+		file = shmdev_region_file(r, O_RDWR);
+	mutex_unlock(&r->resize_lock);
 	return file;
 }

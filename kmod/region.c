@@ -102,6 +102,7 @@ static void shmdev_region_release(struct kref *ref)
 	put_pid(r->cpid);
 	shmdev_scope_detach(r);
 	put_user_ns(r->user_ns);
+	mutex_destroy(&r->resize_lock);
 	kfree_rcu(r, rcu);
 }
 

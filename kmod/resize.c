@@ -11,6 +11,7 @@
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/mutex.h>
+#include <linux/sched/signal.h>
 
 #include "shmdev.h"
 
@@ -23,10 +24,18 @@ static int shmdev_grow(struct shmdev_region *r, u64 old, u64 size)
 	ret = shmdev_charge_resize(r, size);
 	if (ret)
 		return ret;
-	if (r->populate)
+	/*
+	 * The size first, so that shmem sees it when it allocates (6.1's
+	 * huge=within_size looks only at i_size): POPULATE's growth comes
+	 * on 2 MiB pages too.  r->size, what mmap(2) checks, waits for the
+	 * memory.
+	 */
+	ret = shmdev_shmem_set_size(r->shmem, size);
+	if (!ret && r->populate) {
 		ret = shmdev_shmem_populate(r->shmem, old, size - old);
-	else
-		ret = shmdev_shmem_set_size(r->shmem, size);
+		if (ret)
+			WARN_ON_ONCE(shmdev_shmem_set_size(r->shmem, old));
+	}
 	if (ret) {
 		/* A shrink back to what was charged cannot fail. */
 		WARN_ON_ONCE(shmdev_charge_resize(r, old));
@@ -49,7 +58,9 @@ static int shmdev_shrink(struct shmdev_region *r, u64 old, u64 size)
 		WRITE_ONCE(r->size, old);
 		return ret;
 	}
-	return shmdev_charge_resize(r, size);
+	/* A shrink's charge always goes; the size has changed anyway. */
+	WARN_ON_ONCE(shmdev_charge_resize(r, size));
+	return 0;
 }
 
 long shmdev_cmd_resize(struct file *file, void *karg,
@@ -67,6 +78,12 @@ long shmdev_cmd_resize(struct file *file, void *karg,
 	if (!(file->f_mode & FMODE_WRITE))
 		return -EBADF;
 	size = PAGE_ALIGN(rs->size);
+	/*
+	 * shmem would send SIGXFSZ past the caller's RLIMIT_FSIZE, as
+	 * ftruncate(2) does; for memory an error says enough.
+	 */
+	if (size > rlimit(RLIMIT_FSIZE))
+		return -EFBIG;
 
 	ret = mutex_lock_killable(&r->resize_lock);
 	if (ret)
@@ -77,7 +94,11 @@ long shmdev_cmd_resize(struct file *file, void *karg,
 	else if (size < old)
 		ret = shmdev_shrink(r, old, size);
 	if (!ret && size != old) {
-		WRITE_ONCE(r->generation, r->generation + 1);
+		/*
+		 * After the size: a reader that sees the new generation
+		 * (acquire) sees the new size.
+		 */
+		smp_store_release(&r->generation, r->generation + 1);
 		shmdev_bell_ring(r);
 	}
 	rs->generation = r->generation;

@@ -11,13 +11,6 @@
 
 #include "shmdev.h"
 
-/* Whether a new read-write file of @r is refused (-EPERM). */
-bool shmdev_seal_denies_write(struct shmdev_region *r)
-{
-	return READ_ONCE(r->seals) &
-	       (SHMDEV_SEAL_WRITE | SHMDEV_SEAL_FUTURE_WRITE);
-}
-
 static int shmdev_seal_add(struct shmdev_region *r, u32 add)
 {
 	u32 seals = r->seals;
@@ -54,11 +47,15 @@ long shmdev_cmd_seal(struct file *file, void *karg, struct shmdev_newfd *nfd)
 	if (sl->add && !(file->f_mode & FMODE_WRITE))
 		return -EBADF;
 
+	if (!sl->add) {
+		/* Only reading: no wait behind a RESIZE that populates. */
+		sl->seals = READ_ONCE(r->seals);
+		return 0;
+	}
 	ret = mutex_lock_killable(&r->resize_lock);
 	if (ret)
 		return ret;
-	if (sl->add)
-		ret = shmdev_seal_add(r, sl->add);
+	ret = shmdev_seal_add(r, sl->add);
 	sl->seals = r->seals;
 	mutex_unlock(&r->resize_lock);
 	return ret;

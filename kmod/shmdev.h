@@ -5,11 +5,12 @@
  * The files, and whom each calls (no call runs back up this list):
  *   main.c    module setup, the misc device     -> ops proc reap shmem names
  *                                                  limits
- *   ops.c     /dev/shmlist's commands           -> regfd reap region seal
- *                                                  shmem names perm limits ioctl
+ *   ops.c     /dev/shmlist's commands           -> regfd reap region shmem names
+ *                                                  perm limits ioctl
  *   proc.c    /proc/shmdev, the listing         -> region shmem perm limits
- *   regfd.c   a region fd: STAT, SET, release   -> resize seal bell region
- *                                                  mmap shmem perm ioctl
+ *   regfd.c   a region fd: STAT, SET, release;  -> resize seal bell region
+ *             the seals' check on read-write       mmap shmem perm ioctl
+ *             opens
  *   resize.c  RESIZE                            -> bell shmem limits
  *   seal.c    SEAL                              -> mmap shmem
  *   bell.c    the doorbell: NOTIFY, poll, read
@@ -63,11 +64,14 @@ struct shmdev_scope;
  *  - limits.c's mutex: @charged, @charged_bytes and the usage counters;
  *    @live is written under it and read without it (smp_load_acquire());
  *  - @resize_lock (mutex): changes of @size, @generation and @seals, which
- *    are read without it (READ_ONCE());
+ *    are read without it (READ_ONCE(); @generation with acquire, after
+ *    which @size is the new one), and RESIZE's use of @charged_bytes;
+ *    read-write opens (no seal lands between their check and their file);
  *  - @bell's wait-queue lock: @events and every handle's @seen.
  * Nesting, outer first: names mutex -> scope lock -> rhashtable bucket
  * and xarray locks (the reaper); names mutex -> @lock (UNLINK's check);
- * @resize_lock -> the shmem inode's lock, or limits.c's mutex.  mmap(2)
+ * @resize_lock -> sb_writers -> the shmem inode's lock (populate), or
+ * limits.c's mutex, or @bell's lock (a resize rings).  mmap(2)
  * takes no @resize_lock, and RESIZE and SEAL take no mmap_lock.
  * limits.c's mutex holds nothing.  Everything else is fixed once the
  * region is published.
@@ -265,7 +269,6 @@ long shmdev_cmd_resize(struct file *file, void *karg,
 
 /* seal.c */
 long shmdev_cmd_seal(struct file *file, void *karg, struct shmdev_newfd *nfd);
-bool shmdev_seal_denies_write(struct shmdev_region *r);
 
 /* reap.c */
 void shmdev_reap_kick(bool now);
@@ -273,6 +276,7 @@ void shmdev_reap_stop(void);
 
 /* regfd.c */
 struct file *shmdev_region_file(struct shmdev_region *r, int oflags);
+struct file *shmdev_region_file_rdwr(struct shmdev_region *r);
 
 /* ops.c */
 long shmdev_dev_ioctl(struct file *file, unsigned int cmd, unsigned long arg);

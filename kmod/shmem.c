@@ -12,6 +12,7 @@
 #include <linux/mount.h>
 #include <linux/pagemap.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
 #include <linux/xarray.h>
 
@@ -131,10 +132,17 @@ static bool shmdev_walk_pinned(struct folio *folio, u64 *pinned)
 
 /*
  * Whether a page of @r may be pinned (pin_user_pages(): io_uring fixed
- * buffers, RDMA, O_DIRECT in flight), so that it could still be written
- * without a mapping.  memfd waits a while for such pins to go
- * (memfd_wait_for_pins(), not exported); shmdev reports them at once.
- * False positives are possible (folio_maybe_dma_pinned()).
+ * buffers, RDMA, direct I/O that pins, as the block layer's does from
+ * 6.5), so that it could still be written without a mapping.  Pins for
+ * reading count too, and folio_maybe_dma_pinned() has false positives.
+ *
+ * memfd looks for every reference beyond the page cache's and the
+ * mappings' (memfd_wait_for_pins(), not exported), which also catches a
+ * plain get_user_pages() reference held for I/O in flight (direct I/O on
+ * 6.1's block layer, FUSE's and NFS's).  That test needs the per-CPU
+ * page batches drained first (lru_add_drain_all(), not exported either),
+ * or every freshly faulted page would look held.  So such references go
+ * unseen here; the ABI header says so.
  */
 bool shmdev_region_pinned(struct shmdev_region *r)
 {
@@ -145,11 +153,17 @@ bool shmdev_region_pinned(struct shmdev_region *r)
 }
 
 /*
- * Allocate @len bytes of @shmem from @offset now, growing it to the end
- * of the range if it was smaller, and fail with -ENOMEM rather than
- * SIGBUS later.  __GFP_RETRY_MAYFAIL keeps both the page allocator and the
- * memory cgroup from OOM-killing: a charge over memory.max fails instead.
- * On failure shmem frees what it allocated and leaves the size alone.
+ * Allocate @len bytes of @shmem from @offset now, within its size, and
+ * fail with -ENOMEM rather than SIGBUS later.  __GFP_RETRY_MAYFAIL keeps
+ * both the page allocator and the memory cgroup from OOM-killing: a
+ * charge over memory.max fails instead.  The mask is the mapping's, so
+ * while a RESIZE populates, other holders' faults on the region fail the
+ * same way rather than OOM-kill (as they would at CREATE, where nobody
+ * else holds it yet).  On failure shmem frees what it allocated.
+ *
+ * 6.1's shmem_fallocate() stops at any pending signal (later ones at a
+ * fatal one only), having freed what it allocated: a signal that does
+ * not kill restarts the call.
  */
 int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len)
 {
@@ -160,10 +174,12 @@ int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len)
 	if (len >> PAGE_SHIFT > si_mem_available())
 		return -ENOMEM;
 	mapping_set_gfp_mask(mapping, gfp | __GFP_RETRY_MAYFAIL | __GFP_NOWARN);
-	ret = vfs_fallocate(shmem, 0, offset, len);
+	ret = vfs_fallocate(shmem, FALLOC_FL_KEEP_SIZE, offset, len);
 	mapping_set_gfp_mask(mapping, gfp);
 	if (ret == -ENOSPC)
 		ret = -ENOMEM;
+	if (ret == -EINTR && !fatal_signal_pending(current))
+		ret = -ERESTARTSYS;
 	return ret;
 }
 
@@ -172,7 +188,7 @@ int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len)
  * ->setattr(ATTR_SIZE): a shrink unmaps what lies past the new end from
  * every mapping (SIGBUS there) and frees it.
  *
- * DESIGN.md says notify_change(); it refuses here.  notify_change() gives
+ * The project's DESIGN.md says notify_change(); it refuses here.  notify_change() gives
  * -EOVERFLOW for an inode whose owner no namespace maps, and the inode's
  * INVALID_UID is what keeps /proc/PID/map_files out (see
  * shmdev_shmem_seal()).  What notify_change() adds around ->setattr has

@@ -454,12 +454,14 @@ struct shmdev_set {
  * size as it is changes nothing and succeeds.  Growth in multiples of
  * 2 MiB keeps new mappings of the whole region on 2 MiB pages.  Name,
  * PERSIST, owner and permissions are unchanged.  Concurrent resizes of
- * one region are serialised.
+ * one region are serialised.  STAT reads the generation before the size:
+ * a caller that sees a new generation sees the size it brought.
  *
  * Errors: -EINVAL (size, flags, pad, reserved), -EBADF (the fd is
  * read-only), -EPERM (SHMDEV_SEAL_GROW or SHMDEV_SEAL_SHRINK forbids the
- * change), -EFBIG, -ENOSPC, -EDQUOT, -ENOMEM, -EINTR (a fatal signal
- * while populating), -EFAULT.
+ * change), -EFBIG (also past the caller's RLIMIT_FSIZE, without the
+ * SIGXFSZ of ftruncate(2)), -ENOSPC, -EDQUOT, -ENOMEM, -EINTR (a fatal
+ * signal while populating; another signal restarts the call), -EFAULT.
  */
 struct shmdev_resize {
 	__u64 size;
@@ -482,28 +484,38 @@ struct shmdev_resize {
  * @reserved:	in: must be 0
  *
  * Seals are memfd's (fcntl(2) F_ADD_SEALS), with the same bit values, on
- * a named region.  They are one-way: no call removes one.  Adding needs
- * a read-write fd; reading does not.  Adding seals already in force
- * succeeds, except that once SHMDEV_SEAL_SEAL is in force any nonzero
- * @add gives -EPERM.
+ * any region, named or not.  They are one-way: no call removes one.
+ * Adding needs a read-write fd; reading does not.  Adding seals already
+ * in force succeeds, except that once SHMDEV_SEAL_SEAL is in force any
+ * nonzero @add gives -EPERM.
  *
  *  - SHMDEV_SEAL_SEAL: no further seals.
  *  - SHMDEV_SEAL_SHRINK, SHMDEV_SEAL_GROW: RESIZE to a smaller, larger
  *    size gives -EPERM.
- *  - SHMDEV_SEAL_WRITE: the memory never changes again.  Adding it gives
- *    -EBUSY while any mapping could write: a shared mapping of a
+ *  - SHMDEV_SEAL_WRITE: nothing writes the memory again.  Adding it
+ *    gives -EBUSY while any mapping could write: a shared mapping of a
  *    read-write fd, whatever its current protection (mprotect(2) could
- *    add PROT_WRITE), or a page pinned (pin_user_pages: io_uring fixed
- *    buffers, RDMA, O_DIRECT in flight) through one that is gone.  Once
- *    it is in force, mmap(2) with PROT_WRITE gives -EPERM, mappings
- *    without it cannot gain it (mprotect(2) gives -EACCES), and OPEN
- *    read-write (also CREATE of the existing name) gives -EPERM.
- *    Read-only opens and mappings go on as before, and a read-write
- *    fd's mapping without PROT_WRITE is made read-only for good.
+ *    add PROT_WRITE), a hole being punched (madvise(MADV_REMOVE)), or a
+ *    page pinned (pin_user_pages: io_uring fixed buffers, RDMA, direct
+ *    I/O that pins, as the block layer's does from Linux 6.5; pins for
+ *    reading count too) through a mapping that is gone.  Unlike memfd,
+ *    a plain page reference held for I/O in flight (direct I/O on 6.1's
+ *    block layer, FUSE's or NFS's) is not seen: unmap and let such I/O
+ *    finish before sealing.  Once it is in force, mmap(2) with
+ *    PROT_WRITE through a read-write fd gives -EPERM (through a
+ *    read-only fd it gives -EACCES, as always), mappings without it
+ *    cannot gain it (mprotect(2) gives -EACCES), MADV_REMOVE gives
+ *    -EPERM, and OPEN read-write (also CREATE of the existing name)
+ *    gives -EPERM.  Read-only opens and mappings go on as before, and a
+ *    read-write fd's mapping without PROT_WRITE is made read-only for
+ *    good.  As with memfd, a read-write fd opened before the seal can
+ *    still RESIZE: shrinking and growing again zeroes the memory.  A
+ *    receiver that must trust the contents checks for SHMDEV_SEAL_WRITE
+ *    and SHMDEV_SEAL_SHRINK (and SHMDEV_SEAL_GROW, if the size matters).
  *  - SHMDEV_SEAL_FUTURE_WRITE: no new way to write: mmap(2) with
- *    PROT_WRITE gives -EPERM, new mappings cannot gain it, OPEN
- *    read-write gives -EPERM; mappings that were writable before stay
- *    so.  Adding it never fails with -EBUSY.
+ *    PROT_WRITE gives -EPERM, new mappings cannot gain it, MADV_REMOVE
+ *    gives -EPERM, OPEN read-write gives -EPERM; mappings that were
+ *    writable before stay so.  Adding it never fails with -EBUSY.
  *
  * Sealing changes nothing that a holder had (its fd's mode, its
  * mappings' protections) except by these rules, and grants nothing.

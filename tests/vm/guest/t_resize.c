@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 
 #include "kt.h"
 
@@ -274,7 +275,7 @@ static void populate(int dev)
 static void huge(int dev)
 {
 	struct shmdev_stat st;
-	int fd, i;
+	int fd, i, pop;
 	char *p;
 
 	fd = kt_create(dev, "rs-huge", 2 * MiB, SHMDEV_CREATE_EXCL, 0600);
@@ -298,6 +299,40 @@ static void huge(int dev)
 	st = stat_of(fd);
 	kt_eq(st.huge_bytes, 8 * MiB);
 	munmap(p, 8 * MiB);
+	close(fd);
+
+	/* A POPULATE region's growth too (6.1 sizes huge pages by i_size). */
+	pop = kt_create(dev, NULL, 2 * MiB, SHMDEV_CREATE_POPULATE, 0600);
+	kt_true(pop >= 0);
+	kt_eq(kt_resize(pop, 4 * MiB), 1);
+	p = mmap(NULL, 4 * MiB, PROT_READ, MAP_SHARED, pop, 0);
+	kt_true(p != MAP_FAILED);
+	kt_eq(p[0] + p[2 * MiB], 0);
+	st = stat_of(pop);
+	kt_eq(st.resident_bytes, 4 * MiB);
+	kt_eq(st.huge_bytes, 4 * MiB);
+	munmap(p, 4 * MiB);
+	close(pop);
+}
+
+/* Past RLIMIT_FSIZE: -EFBIG, not ftruncate(2)'s SIGXFSZ. */
+static void fsize_limit(int dev)
+{
+	struct rlimit rl = { MiB, MiB };
+	pid_t pid;
+	int fd;
+
+	fd = kt_create(dev, NULL, PG, 0, 0600);
+	kt_true(fd >= 0);
+	pid = fork();
+	if (pid == 0) {
+		if (setrlimit(RLIMIT_FSIZE, &rl))
+			_exit(2);
+		if (kt_resize(fd, 2 * MiB) != -EFBIG || kt_resize(fd, MiB) != 1)
+			_exit(1);
+		_exit(0);
+	}
+	kt_wait_child(pid, "resizing past RLIMIT_FSIZE");
 	close(fd);
 }
 
@@ -396,6 +431,7 @@ int main(void)
 	limits(dev);
 	populate(dev);
 	huge(dev);
+	fsize_limit(dev);
 	race(dev);
 	old_stat(dev);
 	return kt_exit();

@@ -169,9 +169,16 @@ static void future_write(int dev)
 	kt_true(fd >= 0);
 	w = mmap(NULL, PG, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	kt_true(w != MAP_FAILED);
+	/* A hole punched through a mapping is a write. */
+	w[0] = 'x';
+	kt_ok(madvise(w, PG, MADV_REMOVE));
+	kt_eq(w[0], 0);
 	/* Never -EBUSY: existing writers stay. */
 	kt_eq(kt_seal(fd, SHMDEV_SEAL_FUTURE_WRITE), SHMDEV_SEAL_FUTURE_WRITE);
 	strcpy(w, "still");
+	/* ...but no punch, as memfd's shmem_fallocate() refuses it. */
+	kt_errno(madvise(w, PG, MADV_REMOVE), EPERM);
+	kt_true(!strcmp(w, "still"));
 	r = mmap(NULL, PG, PROT_READ, MAP_SHARED, fd, 0);
 	kt_true(r != MAP_FAILED);
 	kt_true(!strcmp(r, "still"));
