@@ -14,8 +14,9 @@
 #                        size into the kernel's smaller struct
 #   warn-unknown-cmd     a WARN on an unknown ioctl command      t_trinity
 #   open-no-perm         OPEN skips the mode check               t_hostile_users
-#   list-unchecked-heap  a str/bytes slot's heap offset is not   hostile peer
-#                        checked against the region              (ASan), fuzz
+#   list-unchecked-heap  a str/bytes slot's heap offset is not   test_list's
+#                        checked against the region              corrupt slots or
+#                                                                hostile peer, fuzz
 #   seal-forgets-mprotect  a write-sealed region's read-only     t_seal
 #                        mapping keeps VM_MAYWRITE
 #   seal-ignores-writers the write seal does not wait for        t_seal
@@ -46,7 +47,7 @@ table=(
 	"copy-in-overflow|guest|t_ioctl_fuzz|SHMDEV_FUZZ_SECONDS=10|usercopy|__copy_overflow|stack-protector|BUG:|general protection"
 	"warn-unknown-cmd|guest|t_trinity||WARNING: .*shmdev"
 	"open-no-perm|guest|t_hostile_users||FAIL	guest/t_hostile_users"
-	"list-unchecked-heap|unit|test_list||FAILED +\] test_hostile_peer|runtime error:|ERROR: AddressSanitizer"
+	"list-unchecked-heap|unit|test_list||FAILED +\] test_(hostile_peer|corrupt_slots)|runtime error:|ERROR: AddressSanitizer"
 	"list-unchecked-heap|fuzz|fuzz_list||AddressSanitizer"
 	"seal-forgets-mprotect|guest|t_seal||t_seal.c:[0-9]+: mprotect"
 	"seal-ignores-writers|guest|t_seal||t_seal.c:[0-9]+: kt_seal\\(fd, SHMDEV_SEAL_WRITE\\) == -EBUSY"
