@@ -21,6 +21,15 @@ double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* CLOCK_MONOTONIC in nanoseconds, for timing single operations. */
+double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
 long faults_now(void)
 {
 	struct rusage self, kids;
@@ -30,7 +39,7 @@ long faults_now(void)
 	return self.ru_minflt + kids.ru_minflt;
 }
 
-static int cmp_double(const void *a, const void *b)
+int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
 

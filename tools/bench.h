@@ -91,6 +91,8 @@ extern const char *const mode_names[NMODES];
 
 /* bench-rounds.c: timing, and the rounds of every size. */
 double now(void);
+double now_ns(void);
+int cmp_double(const void *a, const void *b);	/* for qsort */
 long faults_now(void);
 void record(struct result *r, int k, double secs);
 int bench_measure(const struct opts *o, struct result *res, int *nres,
