@@ -27,14 +27,19 @@ first; unlink() through this process drops the name's block at once; a
 fork()ed child drops what it inherited.
 
 With the C extension, SharedMemory(name) and ShareableList(name=...)
-over a kept block are made in C whole (shmdev._speedups: kept_attach,
-kept_attach_list, kept_keep; python/src/kept.c): this is the 2019
-study's per-task path, where a line of Python costs about what a
-system call does.  _py_reuse() and _py_keep() below are the same in Python.
+over a kept block are made in C whole (shmdev._speedups: fast_attach,
+fast_attach_list, kept_keep; python/src/attach.c and kept.c): this is
+the 2019 study's per-task path, where a line of Python costs about what
+a system call does.  So is the attach by name of a kernel region, which
+is never kept (a kept mapping would keep the region alive after its
+users closed it) but opened and mapped afresh in C.  _py_reuse() and
+_py_keep() below are the same in Python.
 """
 
+import ctypes
 import errno
 import fcntl
+import mmap
 import os
 import sys
 
@@ -149,15 +154,16 @@ def _py_keep(shm, key):
 
 def _py_attach(shm, name, size, track, backend):
     """SharedMemory(name, size=size, track=track, backend=backend), whole,
-    when it reuses a kept posix block; False when __init__ has to do it.
-    Only the C extension has this fast case (kept_attach): here __init__
-    always does it, and reuses the kept block through reuse()."""
+    when it reuses a kept posix block or opens a kernel region; False
+    when __init__ has to do it.  Only the C extension has this fast case
+    (fast_attach): here __init__ always does it, and reuses the kept
+    block through reuse()."""
     return False
 
 
 def _py_attach_list(sl, cls, name, backend):
     """The same for ShareableList(name=name, backend=backend), its
-    SharedMemory a @cls (kept_attach_list in C)."""
+    SharedMemory a @cls (fast_attach_list in C)."""
     return False
 
 
@@ -169,8 +175,9 @@ try:
     from . import _speedups
     _speedups.kept_setup(_kept, lambda kept: _drop(_lib, kept), MAX,
                          sys.modules[__name__])
-    attach = _speedups.kept_attach
-    attach_list = _speedups.kept_attach_list
+    _speedups.fast_setup(ctypes.c_void_p, mmap.mmap)
+    attach = _speedups.fast_attach
+    attach_list = _speedups.fast_attach_list
     reuse = _speedups.kept_reuse
     keep = _speedups.kept_keep
 except ImportError:

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
  * shmdev._speedups: item access of ShareableList and TypedList in C
- * (list_view.c, typed_view.c) and the fast case of a posix attach by
- * name (kept.c), with the pure-Python fallback in the
- * package when this module is absent.
+ * (list_view.c, typed_view.c) and the attach by name of a kept posix
+ * block or a kernel region (attach.c, kept.c), with the pure-Python
+ * fallback in the package when this module is absent.
  */
 #include "speedups.h"
 
@@ -73,7 +73,8 @@ static int speedups_exec(PyObject *m)
 	};
 	size_t i;
 
-	if (kept_init())
+	if (kept_init() || attach_init() ||
+	    PyModule_AddFunctions(m, attach_methods))
 		return -1;
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (PyType_Ready(types[i]))

@@ -1,22 +1,17 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The fast case of an attach by name on posix, in C: reusing a block kept
- * mapped since an earlier close() in this process (shmdev/_attached.py,
- * which has the same in pure Python and says why it is safe), and keeping
- * one at close().  This is the 2019 study's per-task path, where a line
- * of Python costs about what a system call costs: so it is one fstatat()
- * (is the name still that very file?), the tracker's flock() taken again
- * (a user again; kept_keep() releases it, as a closed block is no user),
- * and the attributes that SharedMemory.__init__ would set, with no Python
- * run in between.
+ * The posix half of the attach by name made in C (attach.c has the
+ * rest): reusing a block kept mapped since an earlier close() in this
+ * process (shmdev/_attached.py, which has the same in pure Python and
+ * says why it is safe), and keeping one at close().  A reuse is one
+ * fstatat() (is the name still that very file?), the tracker's flock()
+ * taken again (a user again; kept_keep() releases it, as a closed block
+ * is no user), and the attributes that SharedMemory.__init__ would set,
+ * with no Python run in between.
  *
- *   kept_attach(shm, name, size, track, backend) -> bool
- *	the whole of SharedMemory(name, size=size, track=track,
- *	backend=backend) when it is a posix block kept under @name; else
- *	False, and __init__ goes the long way.
- *   kept_attach_list(sl, cls, name, backend) -> bool
- *	the same for ShareableList(name=name, backend=backend), with its
- *	SharedMemory (a @cls) made and bound here too.
+ *   kept_attach(shm, name, track)		(C, for attach.c)
+ *	SharedMemory(name, track=track, backend="posix") into @shm when a
+ *	block is kept under @name.
  *   kept_reuse(shm, key, name) -> bool
  *	the same from within __init__ (the backend resolved to posix):
  *	@shm takes the block kept under @key, named @name.
@@ -38,7 +33,7 @@
 #include "speedups.h"
 
 static PyObject *kept_dict;	/* _attached._kept: key -> kept tuple */
-static PyObject *attached_mod;	/* shmdev._attached, for its _generation */
+PyObject *attached_mod;		/* shmdev._attached, for its _generation */
 static PyObject *drop_fn;	/* _attached._drop1(kept) */
 static Py_ssize_t kept_max = 8;
 static int shm_dir = -1;	/* /dev/shm, opened once */
@@ -47,11 +42,12 @@ static int shm_dir = -1;	/* /dev/shm, opened once */
  * IDENT). */
 enum { K_REGION, K_FD, K_MMAP, K_ADDR, K_SIZE, K_IDENT, K_LEN };
 
-/* The attributes of a SharedMemory that these functions read and set. */
-static PyObject *s_region, *s_fd, *s_mmap, *s_addr, *s_size, *s_ident,
-		*s_name, *s_buf, *s_views, *s_unbind, *s_prepend, *s_slash,
-		*s_generation, *s_track, *s_backend, *s_posix, *s_keep_as,
-		*s_shm, *s_close, *empty_tuple, *zero;
+/* The attributes of a SharedMemory that kept.c and attach.c read and
+ * set (speedups.h). */
+PyObject *s_region, *s_fd, *s_mmap, *s_addr, *s_size, *s_ident, *s_name,
+	 *s_buf, *s_views, *s_unbind, *s_prepend, *s_slash, *s_generation,
+	 *s_track, *s_backend, *s_posix, *s_keep_as, *s_shm, *s_close,
+	 *empty_tuple, *zero;
 
 static PyObject *ident_of(const struct stat *st)
 {
@@ -85,8 +81,8 @@ static int drop(PyObject *kept)
 	return r ? 0 : -1;
 }
 
-/* Set @shm's attributes from the kept tuple @k and @name. */
-static int adopt(PyObject *shm, PyObject *k, PyObject *name)
+/* Set @shm's attributes from @k, a tuple as kept, and @name. */
+int shm_adopt(PyObject *shm, PyObject *k, PyObject *name)
 {
 	PyObject *buf;
 	int ret;
@@ -207,82 +203,47 @@ static PyObject *kept_reuse(PyObject *Py_UNUSED(mod), PyObject *const *args,
 			return NULL;
 		Py_RETURN_FALSE;
 	}
-	ret = adopt(args[0], k, args[2]) || relock(args[0], k, args[2]);
+	ret = shm_adopt(args[0], k, args[2]) || relock(args[0], k, args[2]);
 	Py_DECREF(k);
 	if (ret)
 		return NULL;
 	Py_RETURN_TRUE;
 }
 
-/* 1 if @backend (a backend= argument) is posix, resolved as
- * _lib.backend() does; 0 if not or not plainly so. */
-static int is_posix(PyObject *backend)
+/* 1 if a block is kept under @name, 0 if not, -1 on error. */
+int kept_has(PyObject *name)
 {
-	enum shmdev_backend b;
-
-	if (backend == s_posix)
-		return 1;
-	if (backend == Py_None ||
-	    (PyUnicode_CheckExact(backend) &&
-	     PyUnicode_CompareWithASCIIString(backend, "default") == 0))
-		return shmdev_backend_resolve(SHMDEV_BACKEND_DEFAULT, &b) == 0 &&
-		       b == SHMDEV_BACKEND_POSIX;
-	return PyUnicode_CheckExact(backend) &&
-	       PyUnicode_CompareWithASCIIString(backend, "posix") == 0;
+	return kept_dict ? PyDict_Contains(kept_dict, name) : 0;
 }
 
 /*
- * SharedMemory(@name, size=@size, track=@track, backend=@backend) into
- * @shm, made but not initialized, when that reuses a kept block: what
- * __init__ would set, set here.  1 if so, 0 with @shm untouched when that
- * is not the case or not plain (another backend, an odd name or size, a
- * subclass without the leading slash): __init__ then does it all.
+ * SharedMemory(@name, track=@track, backend="posix") into @shm, made but
+ * not initialized, when a block is kept under @name (attach.c checked
+ * the rest): what __init__ would set, set here.  1 if so, 0 with @shm
+ * untouched when none is (any more), -1 on error.
  */
-static int attach(PyObject *shm, PyObject *name, PyObject *size,
-		  PyObject *track, PyObject *backend)
+int kept_attach(PyObject *shm, PyObject *name, PyObject *track)
 {
-	PyObject *k, *slash = NULL, *gen = NULL, *views = NULL;
-	Py_ssize_t len;
-	int ret = -1;
+	PyObject *k, *slash;
+	int ret;
 
-	if (!kept_dict || !PyDict_GET_SIZE(kept_dict) ||
-	    !PyUnicode_CheckExact(name) || !PyLong_CheckExact(size))
+	if (!kept_dict || !PyDict_GET_SIZE(kept_dict))
 		return 0;
-	if (PyLong_AsLong(size) < 0) {
-		PyErr_Clear();
-		return 0;
-	}
-	len = PyUnicode_GET_LENGTH(name);
-	if (!len || PyUnicode_READ_CHAR(name, 0) == '/' ||
-	    PyUnicode_FindChar(name, 0, 0, len, 1) != -1 ||
-	    !PyDict_Contains(kept_dict, name) || !is_posix(backend))
-		return 0;
-	slash = PyObject_GetAttr(shm, s_prepend);
-	if (slash != Py_True) {
-		Py_XDECREF(slash);
-		return slash ? 0 : -1;
-	}
-	Py_CLEAR(slash);
+	ret = kept_has(name);
+	if (ret <= 0)
+		return ret;
 	k = take(name);
 	if (!k)
 		return PyErr_Occurred() ? -1 : 0;
 	slash = PyUnicode_Concat(s_slash, name);
-	gen = PyObject_GetAttr(attached_mod, s_generation);
-	views = PyList_New(0);
-	if (slash && gen && views &&
-	    !PyObject_SetAttr(shm, s_track, track) &&
-	    !PyObject_SetAttr(shm, s_generation, gen) &&
-	    !PyObject_SetAttr(shm, s_backend, s_posix) &&
-	    !PyObject_SetAttr(shm, s_views, views) &&
-	    !PyObject_SetAttr(shm, s_keep_as, name))
-		ret = adopt(shm, k, slash);
+	ret = -1;
+	if (slash && !shm_made(shm, track, s_posix, name))
+		ret = shm_adopt(shm, k, slash);
 	if (!ret) {
 		/* Made: from here on close() tidies up. */
 		ret = relock(shm, k, slash);
 		Py_DECREF(k);
-		Py_XDECREF(slash);
-		Py_XDECREF(gen);
-		Py_XDECREF(views);
+		Py_DECREF(slash);
 		return ret ? -1 : 1;
 	}
 	{
@@ -296,76 +257,7 @@ static int attach(PyObject *shm, PyObject *name, PyObject *size,
 	}
 	Py_DECREF(k);
 	Py_XDECREF(slash);
-	Py_XDECREF(gen);
-	Py_XDECREF(views);
-	return ret ? -1 : 1;
-}
-
-static PyObject *kept_attach(PyObject *Py_UNUSED(mod), PyObject *const *args,
-			     Py_ssize_t nargs)
-{
-	int ret;
-
-	if (nargs != 5)
-		return PyErr_Format(PyExc_TypeError, "kept_attach() takes 5 arguments");
-	ret = attach(args[0], args[1], args[2], args[3], args[4]);
-	if (ret < 0)
-		return NULL;
-	return PyBool_FromLong(ret);
-}
-
-/*
- * kept_attach_list(sl, cls, name, backend): ShareableList(name=@name,
- * backend=@backend) into @sl, a ListView being initialized, when its
- * block is kept: @sl.shm a @cls made by attach(), and @sl bound to it.
- */
-static PyObject *kept_attach_list(PyObject *Py_UNUSED(mod),
-				  PyObject *const *args, Py_ssize_t nargs)
-{
-	PyObject *sl, *shm, *r;
-	PyTypeObject *cls;
-	int ret;
-
-	if (nargs != 4)
-		return PyErr_Format(PyExc_TypeError, "kept_attach_list() takes 4 arguments");
-	sl = args[0];
-	if (!PyType_Check(args[1]) || !PyObject_TypeCheck(sl, &ListViewType))
-		Py_RETURN_FALSE;
-	/* Nothing to do unless the name is kept: no object made for nothing. */
-	if (!kept_dict || !PyUnicode_CheckExact(args[2]) ||
-	    PyDict_Contains(kept_dict, args[2]) != 1)
-		Py_RETURN_FALSE;
-	cls = (PyTypeObject *)args[1];
-	shm = cls->tp_new(cls, empty_tuple, NULL);
-	if (!shm)
-		return NULL;
-	ret = attach(shm, args[2], zero, Py_True, args[3]);
-	if (ret <= 0) {
-		Py_DECREF(shm);
-		if (ret < 0)
-			return NULL;
-		Py_RETURN_FALSE;
-	}
-	if (PyObject_SetAttr(sl, s_shm, shm))
-		goto fail;
-	r = list_view_bind(sl, shm);
-	if (!r)
-		goto fail;
-	Py_DECREF(r);
-	Py_DECREF(shm);
-	Py_RETURN_TRUE;
-fail:
-	/* As ShareableList.__init__: the block closed, the error raised. */
-	{
-		PyObject *type, *value, *tb;
-
-		PyErr_Fetch(&type, &value, &tb);
-		r = PyObject_CallMethodNoArgs(shm, s_close);
-		Py_XDECREF(r);
-		PyErr_Restore(type, value, tb);
-	}
-	Py_DECREF(shm);
-	return NULL;
+	return -1;
 }
 
 /* Unbind every live view of @shm (a ListView directly) and empty the list. */
@@ -554,14 +446,6 @@ PyMethodDef kept_methods[] = {
 	{ "kept_setup", (PyCFunction)(void (*)(void))kept_setup, METH_FASTCALL,
 	  "kept_setup(kept, drop, max, module): the kept blocks, how one is "
 	  "dropped, how many, and the module whose _generation counts forks" },
-	{ "kept_attach", (PyCFunction)(void (*)(void))kept_attach, METH_FASTCALL,
-	  "kept_attach(shm, name, size, track, backend) -> bool: SharedMemory("
-	  "name, size=size, track=track, backend=backend) over a kept posix "
-	  "block, whole" },
-	{ "kept_attach_list", (PyCFunction)(void (*)(void))kept_attach_list,
-	  METH_FASTCALL,
-	  "kept_attach_list(sl, cls, name, backend) -> bool: ShareableList("
-	  "name=name, backend=backend) over a kept posix block, whole" },
 	{ "kept_reuse", (PyCFunction)(void (*)(void))kept_reuse, METH_FASTCALL,
 	  "kept_reuse(shm, key, name) -> bool: attach @shm to the block kept under @key" },
 	{ "kept_keep", (PyCFunction)(void (*)(void))kept_keep, METH_FASTCALL,

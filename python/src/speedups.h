@@ -30,9 +30,27 @@ void view_dealloc(PyObject *self);
 PyObject *list_view_bind(PyObject *self, PyObject *shm);
 void list_view_unbind(PyObject *self);
 
-/* kept.c: the posix attach by name's fast case; kept_init() once. */
-extern PyMethodDef kept_methods[];
+/*
+ * The attach by name made in C: attach.c (fast_attach, kept posix blocks
+ * and kernel regions) and kept.c (the kept posix blocks); their
+ * *_init() once.  The attribute names of a SharedMemory they set are
+ * interned by kept_init().
+ */
+extern PyMethodDef kept_methods[], attach_methods[];
 int kept_init(void);
+int attach_init(void);
+extern PyObject *s_region, *s_fd, *s_mmap, *s_addr, *s_size, *s_ident,
+	*s_name, *s_buf, *s_views, *s_unbind, *s_prepend, *s_slash,
+	*s_generation, *s_track, *s_backend, *s_posix, *s_keep_as, *s_shm,
+	*s_close, *empty_tuple, *zero;
+extern PyObject *attached_mod;	/* shmdev._attached */
+int kept_has(PyObject *name);
+int kept_attach(PyObject *shm, PyObject *name, PyObject *track);
+int shm_adopt(PyObject *shm, PyObject *k, PyObject *name);
+int shm_made(PyObject *shm, PyObject *track, PyObject *backend,
+	     PyObject *keep_as);
+int plain_name(PyObject *name, PyObject *size);
+int plain_backend(PyObject *backend);
 
 /* ValueError("shmdev: the @what is closed"); returns NULL. */
 PyObject *closed_error(const char *what);
