@@ -28,6 +28,8 @@
  *	the same for ShareableList(name=name, backend=backend) into @sl, a
  *	ListView being initialized: its SharedMemory a @cls.
  */
+#include <sys/mman.h>
+
 #include <shmdev.h>
 
 #include "speedups.h"
@@ -35,6 +37,16 @@
 static PyObject *void_p_type;	/* ctypes.c_void_p */
 static PyObject *mmap_type;	/* mmap.mmap */
 static PyObject *s_kernel;	/* "kernel" */
+
+/*
+ * A list's block up to this size is mapped with MAP_POPULATE: its creator
+ * wrote every page (header, items, formats), so populating allocates
+ * nothing and saves a page fault per page that a task would touch, which
+ * is most of them.  A bigger one is faulted in by what each task touches
+ * (a chunk of it), and a plain SharedMemory never populates (an untouched
+ * page of shmem would be allocated by it).
+ */
+#define LIST_POPULATE_MAX (1 << 20)
 
 /* Which backend @backend (a backend= argument) names, resolved as
  * _lib.backend() does; -1 when it is not plainly one (a subclass of str,
@@ -118,17 +130,20 @@ static void close_quietly(PyObject *shm)
 }
 
 /*
- * The kernel region @name opened read-write and mapped into @shm: 1, or
- * 0 with @shm untouched when the open fails (__init__ does it again and
- * says why, or falls back), or -1 with an error.
+ * The kernel region @name opened read-write and mapped into @shm (for a
+ * list: @list), populated when a small list's: 1, or 0 with @shm untouched
+ * when the open fails (__init__ does it again and says why, or falls
+ * back), or -1 with an error.
  */
-static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track)
+static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track,
+			 int list)
 {
 	struct shmdev_region *r = NULL;
 	PyObject *mm = NULL, *region = NULL, *k = NULL, *slash = NULL;
 	const char *cname = PyUnicode_AsUTF8(name);
 	Py_buffer view;
 	void *addr;
+	size_t size;
 	int ret = -1;
 
 	if (!cname)
@@ -136,8 +151,12 @@ static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track)
 	if (shmdev_region_open(SHMDEV_BACKEND_KERNEL, cname, 0, &r) < 0)
 		return 0;
 	/* A mmap, as __init__ makes: it counts the views of buf. */
-	mm = PyObject_CallFunction(mmap_type, "in", shmdev_region_fd(r),
-				   (Py_ssize_t)shmdev_region_size(r));
+	size = shmdev_region_size(r);
+	mm = PyObject_CallFunction(mmap_type, "inii", shmdev_region_fd(r),
+				   (Py_ssize_t)size,
+				   MAP_SHARED | (list && size <= LIST_POPULATE_MAX ?
+						 MAP_POPULATE : 0),
+				   PROT_READ | PROT_WRITE);
 	if (!mm)
 		goto close_region;
 	if (PyObject_GetBuffer(mm, &view, PyBUF_WRITABLE))
@@ -151,7 +170,7 @@ static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track)
 	/* @shm owns the region now: close() tidies up from here on. */
 	k = Py_BuildValue("(OiOKnO)", region, shmdev_region_fd(r), mm,
 			  (unsigned long long)(uintptr_t)addr,
-			  (Py_ssize_t)shmdev_region_size(r), Py_None);
+			  (Py_ssize_t)size, Py_None);
 	slash = PyUnicode_Concat(s_slash, name);
 	if (k && slash && !shm_made(shm, track, s_kernel, Py_None) &&
 	    !shm_adopt(shm, k, slash))
@@ -171,10 +190,10 @@ close_region:
 }
 
 /* The fast case of SharedMemory(@name, size=@size, track=@track,
- * backend=@backend) into @shm: 1 if made, 0 if __init__ has to, -1 on
- * error. */
+ * backend=@backend) into @shm, for a ShareableList if @list: 1 if made, 0
+ * if __init__ has to, -1 on error. */
 static int attach(PyObject *shm, PyObject *name, PyObject *size,
-		  PyObject *track, PyObject *backend)
+		  PyObject *track, PyObject *backend, int list)
 {
 	PyObject *slash;
 	int b;
@@ -192,7 +211,7 @@ static int attach(PyObject *shm, PyObject *name, PyObject *size,
 		return slash ? 0 : -1;
 	if (b == SHMDEV_BACKEND_POSIX)
 		return kept_attach(shm, name, track);
-	return kernel_attach(shm, name, track);
+	return kernel_attach(shm, name, track, list);
 }
 
 static PyObject *fast_attach(PyObject *Py_UNUSED(mod), PyObject *const *args,
@@ -204,7 +223,7 @@ static PyObject *fast_attach(PyObject *Py_UNUSED(mod), PyObject *const *args,
 		return PyErr_Format(PyExc_TypeError, "fast_attach() takes 5 arguments");
 	if (!void_p_type)
 		Py_RETURN_FALSE;
-	ret = attach(args[0], args[1], args[2], args[3], args[4]);
+	ret = attach(args[0], args[1], args[2], args[3], args[4], 0);
 	if (ret < 0)
 		return NULL;
 	return PyBool_FromLong(ret);
@@ -237,7 +256,7 @@ static PyObject *fast_attach_list(PyObject *Py_UNUSED(mod),
 	shm = cls->tp_new(cls, empty_tuple, NULL);
 	if (!shm)
 		return NULL;
-	ret = attach(shm, args[2], zero, Py_True, args[3]);
+	ret = attach(shm, args[2], zero, Py_True, args[3], 1);
 	if (ret <= 0) {
 		Py_DECREF(shm);
 		if (ret < 0)

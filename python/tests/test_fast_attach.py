@@ -24,6 +24,19 @@ KERNEL = "kernel" in common.BACKENDS
 C = _speedups is not None and _attached.attach is getattr(_speedups, "fast_attach", None)
 
 
+def _rss_kib(addr):
+    """Rss of this process's mapping that starts at @addr, in KiB."""
+    start = None
+    with open("/proc/self/smaps") as f:
+        for line in f:
+            head = line.split()[0]
+            if "-" in head and ":" not in head:
+                start = int(head.split("-")[0], 16)
+            elif head == "Rss:" and start == addr:
+                return int(line.split()[1])
+    raise AssertionError("no mapping at %#x" % addr)
+
+
 def _fail_open(*args, **kwargs):
     raise AssertionError("SharedMemory._open ran: not attached in C")
 
@@ -103,6 +116,21 @@ class KernelAttachInC(unittest.TestCase):
         other.shm.close()
         with self.assertRaises(ValueError):
             other[0]
+
+    def test_small_list_populated_block_not(self):
+        # A list's pages were all written by its creator: mapped at once.
+        # A block's may not be: populating would allocate them.
+        sl = ShareableList(list(range(2000)), backend="kernel")
+        self.addCleanup(sl.shm.unlink)
+        self.addCleanup(sl.shm.close)
+        other = ShareableList(name=sl.shm.name, backend="kernel")
+        self.addCleanup(other.shm.close)
+        self.assertEqual(_rss_kib(other.shm._addr), other.shm.size // 1024)
+        block = SharedMemory(self.name, backend="kernel")
+        self.addCleanup(block.close)
+        self.assertEqual(_rss_kib(block._addr), 0)
+        block.buf[0] = 1
+        self.assertGreater(_rss_kib(block._addr), 0)
 
     def test_cases_left_to_init(self):
         calls = []
