@@ -144,12 +144,16 @@ static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track,
 	Py_buffer view;
 	void *addr;
 	size_t size;
-	int ret = -1;
+	int ret;
 
 	if (!cname)
 		return -1;
-	if (shmdev_region_open(SHMDEV_BACKEND_KERNEL, cname, 0, &r) < 0)
+	Py_BEGIN_ALLOW_THREADS
+	ret = shmdev_region_open(SHMDEV_BACKEND_KERNEL, cname, 0, &r);
+	Py_END_ALLOW_THREADS
+	if (ret < 0)
 		return 0;
+	ret = -1;
 	/* A mmap, as __init__ makes: it counts the views of buf. */
 	size = shmdev_region_size(r);
 	mm = PyObject_CallFunction(mmap_type, "inii", shmdev_region_fd(r),
