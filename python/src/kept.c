@@ -260,6 +260,28 @@ int kept_attach(PyObject *shm, PyObject *name, PyObject *track)
 	return -1;
 }
 
+/* The object @ref refers to, a new reference, or NULL if it is gone
+ * (PyWeakref_GetObject() is deprecated from 3.13, which has GetRef). */
+static PyObject *weakref_target(PyObject *ref)
+{
+#if PY_VERSION_HEX >= 0x030D0000
+	PyObject *v = NULL;
+
+	if (PyWeakref_GetRef(ref, &v) < 0)
+		PyErr_Clear();
+	return v;
+#else
+	PyObject *v = PyWeakref_GetObject(ref);
+
+	if (!v || v == Py_None) {
+		PyErr_Clear();
+		return NULL;
+	}
+	Py_INCREF(v);
+	return v;
+#endif
+}
+
 /* Unbind every live view of @shm (a ListView directly) and empty the list. */
 static int unbind_views(PyObject *shm)
 {
@@ -283,14 +305,14 @@ static int unbind_views(PyObject *shm)
 
 		if (!PyWeakref_Check(ref))
 			continue;
-		v = PyWeakref_GetObject(ref);
-		if (v == Py_None)
+		v = weakref_target(ref);
+		if (!v)
 			continue;
 		if (PyObject_TypeCheck(v, &ListViewType)) {
 			list_view_unbind(v);
+			Py_DECREF(v);
 			continue;
 		}
-		Py_INCREF(v);
 		r = PyObject_CallMethodNoArgs(v, s_unbind);
 		Py_DECREF(v);
 		if (!r)
