@@ -225,8 +225,8 @@ static PyObject *fast_attach(PyObject *Py_UNUSED(mod), PyObject *const *args,
 
 	if (nargs != 5)
 		return PyErr_Format(PyExc_TypeError, "fast_attach() takes 5 arguments");
-	if (!void_p_type)
-		Py_RETURN_FALSE;
+	if (!void_p_type || !attached_mod)
+		Py_RETURN_FALSE;	/* fast_setup() or kept_setup() not called */
 	ret = attach(args[0], args[1], args[2], args[3], args[4], 0);
 	if (ret < 0)
 		return NULL;
@@ -243,7 +243,7 @@ static PyObject *fast_attach_list(PyObject *Py_UNUSED(mod),
 	if (nargs != 4)
 		return PyErr_Format(PyExc_TypeError, "fast_attach_list() takes 4 arguments");
 	sl = args[0];
-	if (!void_p_type || !PyType_Check(args[1]) ||
+	if (!void_p_type || !attached_mod || !PyType_Check(args[1]) ||
 	    !PyObject_TypeCheck(sl, &ListViewType) ||
 	    !plain_name(args[2], zero))
 		Py_RETURN_FALSE;
