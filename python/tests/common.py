@@ -13,6 +13,13 @@ if os.environ.get("SHMDEV_TEST_SOURCE"):
 import shmdev  # noqa: E402,F401
 
 BACKENDS = os.environ.get("SHMDEV_TEST_BACKENDS", "memfd sysv posix").split()
+
+# How long a dead creator's block may take to go, in seconds.  On posix
+# and sysv the tracker removes it: a Python process that imports shmdev,
+# which took over 20 s in an emulated guest on a debug (KASAN) kernel.
+# A test waits only until the block is gone, so a generous bound costs
+# a passing run nothing.
+GONE_TIMEOUT = 120
 NAMED = [b for b in BACKENDS if b != "memfd"]
 
 

@@ -11,7 +11,7 @@ import sys
 import time
 import unittest
 
-import common  # noqa: F401
+import common
 from shmdev import ShareableList, SharedMemory, _attached
 
 # A plain CPython process (no shmdev) that replaces a block: unlinks the
@@ -209,7 +209,7 @@ class Attached(unittest.TestCase):
                 self.assertIn(name, _attached._kept)
                 p.send_signal(signal.SIGKILL)
                 p.wait()
-                end = time.monotonic() + 20
+                end = time.monotonic() + common.GONE_TIMEOUT
                 while os.path.exists(path) and time.monotonic() < end:
                     time.sleep(0.05)
                 self.assertFalse(os.path.exists(path),

@@ -37,7 +37,7 @@ def _child_attaches_and_exits(name, backend):
     sl.shm.close()
 
 
-def _wait_gone(backend, before, timeout=20):
+def _wait_gone(backend, before, timeout=common.GONE_TIMEOUT):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if blocks(backend) <= before:
