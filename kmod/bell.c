@@ -88,10 +88,20 @@ __poll_t shmdev_bell_poll(struct file *file, struct poll_table_struct *wait)
 
 	poll_wait(file, &r->bell, wait);
 	spin_lock_irq(&r->bell.lock);
-	if (r->events != h->seen)
+	if (shmdev_handle_parked(file))
+		events = EPOLLERR;
+	else if (r->events != h->seen)
 		events = EPOLLIN | EPOLLRDNORM;
 	spin_unlock_irq(&r->bell.lock);
 	return events;
+}
+
+/* An event to read, or a parked file; under bell.lock. */
+static bool shmdev_bell_ready(struct file *file)
+{
+	struct shmdev_handle *h = file->private_data;
+
+	return h->region->events != h->seen || shmdev_handle_parked(file);
 }
 
 /*
@@ -109,17 +119,22 @@ ssize_t shmdev_bell_read(struct file *file, char __user *buf, size_t count,
 	if (count < sizeof(n))
 		return -EINVAL;
 	spin_lock_irq(&r->bell.lock);
-	if (r->events == h->seen) {
+	if (!shmdev_bell_ready(file)) {
 		if (file->f_flags & O_NONBLOCK) {
 			spin_unlock_irq(&r->bell.lock);
 			return -EAGAIN;
 		}
 		ret = wait_event_interruptible_locked_irq(r->bell,
-							  r->events != h->seen);
+							  shmdev_bell_ready(file));
 		if (ret) {
 			spin_unlock_irq(&r->bell.lock);
 			return ret;
 		}
+	}
+	/* PARK wakes the waiters of a file it parks (shmdev_bell_park()). */
+	if (shmdev_handle_parked(file)) {
+		spin_unlock_irq(&r->bell.lock);
+		return -EBADFD;
 	}
 	n = r->events - h->seen;
 	h->seen = r->events;
@@ -131,4 +146,18 @@ ssize_t shmdev_bell_read(struct file *file, char __user *buf, size_t count,
 	if (put_user(n, (u64 __user *)buf))
 		return -EFAULT;
 	return sizeof(n);
+}
+
+/*
+ * @file was just parked (kmod/park.c): its readers and pollers wake and
+ * find it so.  The bit is set before the lock is taken, which orders it
+ * for the waiters' checks under the lock.
+ */
+void shmdev_bell_park(struct file *file)
+{
+	struct shmdev_region *r = shmdev_region_of(file);
+
+	spin_lock_irq(&r->bell.lock);
+	wake_up_locked_poll(&r->bell, EPOLLERR);
+	spin_unlock_irq(&r->bell.lock);
 }

@@ -36,6 +36,7 @@ union shmdev_ioctl_arg {
 	struct shmdev_resize resize;
 	struct shmdev_seal seal;
 	struct shmdev_notify notify;
+	struct shmdev_park park;
 };
 
 static const struct shmdev_cmd *shmdev_cmd_find(const struct shmdev_cmd *table,

@@ -26,8 +26,9 @@
  *    inode is otherwise open to CAP_CHOWN), and truncate(2) and write
  *    opens get EROFS.  With no open file there is no ftruncate(2) or
  *    fallocate(2).  Region fds are anonymous inodes, which no open takes.
- * A map file holds a region reference; mappings live no longer than their
- * vm_file, so the region outlives every mapping of it.
+ * A map file holds a region reference, or a pin once parked
+ * (kmod/park.c); mappings live no longer than their vm_file, so the
+ * region outlives every mapping of it (a parked one: its struct does).
  *
  * Seeing every mapping also lets shmdev seal writes as memfd does
  * (mm/memfd.c): shared mappings that could write are counted in
@@ -51,9 +52,11 @@
 
 /* A map file's private data, one per mmap(2) of a region fd. */
 struct shmdev_map {
-	struct shmdev_region *region;	/* referenced */
+	struct shmdev_region *region;	/* a user's reference, or pinned */
 	/* What shmem installed; written by each mmap, always the same value. */
 	const struct vm_operations_struct *vm_ops;
+	unsigned long flags;		/* SHMDEV_PARKED (kmod/park.c) */
+	atomic_t nvmas;			/* its mappings, all processes */
 };
 
 static struct shmdev_map *shmdev_vma_map(struct vm_area_struct *vma)
@@ -85,8 +88,10 @@ static bool shmdev_vma_may_write(struct vm_area_struct *vma)
 static void shmdev_vm_open(struct vm_area_struct *vma)
 {
 	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
-	struct shmdev_region *r = shmdev_vma_map(vma)->region;
+	struct shmdev_map *m = shmdev_vma_map(vma);
+	struct shmdev_region *r = m->region;
 
+	atomic_inc(&m->nvmas);
 	atomic_inc(&r->nmaps);
 	if (shmdev_vma_may_write(vma))
 		atomic_inc(&r->writers);
@@ -97,13 +102,15 @@ static void shmdev_vm_open(struct vm_area_struct *vma)
 static void shmdev_vm_close(struct vm_area_struct *vma)
 {
 	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
-	struct shmdev_region *r = shmdev_vma_map(vma)->region;
+	struct shmdev_map *m = shmdev_vma_map(vma);
+	struct shmdev_region *r = m->region;
 
 	if (ops->close)
 		ops->close(vma);
 	if (shmdev_vma_may_write(vma))
 		atomic_dec(&r->writers);
 	atomic_dec(&r->nmaps);
+	atomic_dec(&m->nvmas);
 }
 
 static vm_fault_t shmdev_vm_fault(struct vm_fault *vmf)
@@ -232,6 +239,9 @@ static int shmdev_map_mmap(struct file *file, struct vm_area_struct *vma)
 	/* MAP_SHARED only; a read-only fd's MAP_SHARED has VM_MAYSHARE. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
+	/* remap_file_pages(2) of a parked mapping, whose region may be dead. */
+	if (test_bit(SHMDEV_PARKED, &m->flags))
+		return -EBADFD;
 	/*
 	 * Within the size now.  A shrink racing this call leaves the part
 	 * past the new end to SIGBUS, as it does for existing mappings.
@@ -253,6 +263,7 @@ static int shmdev_map_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	WRITE_ONCE(m->vm_ops, vma->vm_ops);
 	vma->vm_ops = &shmdev_vm_ops;
+	atomic_inc(&m->nvmas);
 	atomic_inc(&r->nmaps);
 	return 0;
 
@@ -275,6 +286,77 @@ int shmdev_writers_deny(struct shmdev_region *r)
 void shmdev_writers_allow(struct shmdev_region *r)
 {
 	atomic_inc(&r->writers);
+}
+
+/*
+ * The map file of @r whose mappings in the caller cover [@addr, @addr +
+ * @len) with no gap, the first starting at @addr; *@nvmas is how many
+ * there are.  ERR_PTR(-EINVAL) when the range is anything else.  The
+ * caller holds current's mmap_lock, for reading at least: its mappings
+ * stay as they are, and no new copy of them (a fork, a remap) appears.
+ */
+struct shmdev_map *shmdev_map_find(struct shmdev_region *r,
+				   unsigned long addr, unsigned long len,
+				   int *nvmas)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct shmdev_map *m = NULL;
+	unsigned long end = addr + len;
+	int n = 0;
+
+	mmap_assert_locked(mm);
+	while (addr < end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma || vma->vm_start != addr || vma->vm_end > end ||
+		    vma->vm_ops != &shmdev_vm_ops)
+			return ERR_PTR(-EINVAL);
+		if (m && shmdev_vma_map(vma) != m)
+			return ERR_PTR(-EINVAL);
+		m = shmdev_vma_map(vma);
+		if (m->region != r)
+			return ERR_PTR(-EINVAL);
+		addr = vma->vm_end;
+		n++;
+	}
+	*nvmas = n;
+	return m ? m : ERR_PTR(-EINVAL);
+}
+
+/* PARK: @m, whose mappings all lie where the caller found them. */
+int shmdev_map_park(struct shmdev_map *m, int nvmas)
+{
+	if (atomic_read(&m->nvmas) != nvmas)
+		return -EBUSY;
+	if (test_and_set_bit(SHMDEV_PARKED, &m->flags))
+		return -EINVAL;
+	shmdev_region_pin(m->region);
+	return 0;
+}
+
+/* A failed PARK undone, under the same mmap_lock. */
+void shmdev_map_unpark_undo(struct shmdev_map *m)
+{
+	clear_bit(SHMDEV_PARKED, &m->flags);
+	shmdev_region_unpin(m->region);
+}
+
+bool shmdev_map_parked(struct shmdev_map *m)
+{
+	return test_bit(SHMDEV_PARKED, &m->flags);
+}
+
+/*
+ * UNPARK: @m is a user again, with a new reference (the caller holds
+ * one, so the region lives).  Another process sharing @m (a child forked
+ * after PARK) may have done it first.
+ */
+void shmdev_map_unpark(struct shmdev_map *m)
+{
+	if (!test_and_clear_bit(SHMDEV_PARKED, &m->flags))
+		return;
+	shmdev_region_get(m->region);
+	shmdev_region_unpin(m->region);
 }
 
 /*
@@ -335,7 +417,10 @@ static int shmdev_map_release(struct inode *inode, struct file *file)
 {
 	struct shmdev_map *m = file->private_data;
 
-	shmdev_region_put(m->region);
+	if (test_bit(SHMDEV_PARKED, &m->flags))
+		shmdev_region_unpin(m->region);
+	else
+		shmdev_region_put(m->region);
 	kfree(m);
 	return 0;
 }
@@ -350,7 +435,10 @@ static const struct file_operations shmdev_map_fops = {
 	.release		= shmdev_map_release,
 };
 
-/* A map file on @r's inode, holding a new reference on @r. */
+/*
+ * A map file on @r's inode, born parked: it holds a pin on @r, which the
+ * caller's region file keeps from going meanwhile.
+ */
 static struct file *shmdev_map_file(struct shmdev_region *r, int oflags)
 {
 	struct inode *inode = file_inode(r->shmem);
@@ -361,6 +449,7 @@ static struct file *shmdev_map_file(struct shmdev_region *r, int oflags)
 	if (!m)
 		return ERR_PTR(-ENOMEM);
 	m->region = r;
+	m->flags = BIT(SHMDEV_PARKED);
 	/*
 	 * The new dentry owns this inode reference, and the file this
 	 * module reference (its fput drops f_op->owner); both ours to drop
@@ -378,15 +467,19 @@ static struct file *shmdev_map_file(struct shmdev_region *r, int oflags)
 	}
 	/* alloc_file_pseudo() gave it the inode's mapping: shmem's. */
 	file->private_data = m;
-	shmdev_region_get(r);
+	shmdev_region_pin(r);
 	return file;
 }
 
 int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
 {
 	struct shmdev_region *r = shmdev_region_of(file);
+	struct shmdev_map *m;
 	struct file *map;
 
+	/* A parked file's region may be dead. */
+	if (shmdev_handle_parked(file))
+		return -EBADFD;
 	/*
 	 * The VMA flags already follow the fd's mode: do_mmap() refused
 	 * PROT_WRITE and cleared VM_MAYWRITE for a read-only fd.  The map
@@ -397,10 +490,21 @@ int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
 		return PTR_ERR(map);
 	/*
 	 * The VMA takes its own reference; on failure mmap puts vm_file, the
-	 * map file, which drops its region reference.
+	 * map file, which drops what it holds of the region.
 	 */
 	vma_set_file(vma, map);
 	fput(map);
+	/*
+	 * Then a user's reference for the map file, in place of its pin.  A
+	 * PARK racing this call from another thread may have left the region
+	 * dead.  The map file was born parked so that no failure here drops
+	 * a region's last user under mmap_lock (kmod/region.c).
+	 */
+	if (!shmdev_region_tryget(r))
+		return -EBADFD;
+	m = map->private_data;
+	clear_bit(SHMDEV_PARKED, &m->flags);
+	shmdev_region_unpin(r);
 	return shmdev_map_mmap(map, vma);
 }
 

@@ -29,11 +29,7 @@ static_assert(sizeof(struct shmdev_set) == SHMDEV_SET_SIZE_VER0);
 static_assert(sizeof(struct shmdev_resize) == SHMDEV_RESIZE_SIZE_VER0);
 static_assert(sizeof(struct shmdev_seal) == SHMDEV_SEAL_SIZE_VER0);
 static_assert(sizeof(struct shmdev_notify) == SHMDEV_NOTIFY_SIZE_VER0);
-
-static struct ipc_namespace *shmdev_current_ns(void)
-{
-	return current->nsproxy->ipc_ns;
-}
+static_assert(sizeof(struct shmdev_park) == SHMDEV_PARK_SIZE_VER0);
 
 static long shmdev_cmd_info(struct file *dev, void *karg,
 			    struct shmdev_newfd *nfd)
@@ -51,7 +47,7 @@ static long shmdev_cmd_info(struct file *dev, void *karg,
 			 SHMDEV_FEAT_POPULATE | SHMDEV_FEAT_HUGE |
 			 SHMDEV_FEAT_LISTING | SHMDEV_FEAT_ADMIN |
 			 SHMDEV_FEAT_RESIZE | SHMDEV_FEAT_SEAL |
-			 SHMDEV_FEAT_NOTIFY;
+			 SHMDEV_FEAT_NOTIFY | SHMDEV_FEAT_PARK;
 	shmdev_info_fill(info);
 	return 0;
 }

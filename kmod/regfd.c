@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * shmdev: region fds.  Each is an anonymous-inode file whose handle holds
- * one region reference and the file's doorbell cursor; its commands are
- * STAT, SET, RESIZE (kmod/resize.c), SEAL (kmod/seal.c) and NOTIFY
- * (kmod/bell.c, with poll(2) and read(2)), and mmap(2) makes a map file
- * (kmod/mmap.c).
+ * one region reference (a pin while parked) and the file's doorbell
+ * cursor; its commands are STAT, SET, RESIZE (kmod/resize.c), SEAL
+ * (kmod/seal.c), NOTIFY (kmod/bell.c, with poll(2) and read(2)), PARK and
+ * UNPARK (kmod/park.c), and mmap(2) makes a map file (kmod/mmap.c).
  */
 #include <linux/anon_inodes.h>
 #include <linux/fs.h>
@@ -49,6 +49,8 @@ static long shmdev_cmd_stat(struct file *file, void *karg,
 	memcpy(st->name, r->name, sizeof(st->name));
 	/* A racy read of linked, as any STAT is a snapshot. */
 	st->state = r->state | (READ_ONCE(r->linked) ? SHMDEV_STATE_LINKED : 0);
+	if (shmdev_handle_parked(file))
+		st->state |= SHMDEV_STATE_PARKED;
 
 	spin_lock(&r->lock);
 	st->uid = from_kuid_munged(uns, r->uid);
@@ -94,14 +96,39 @@ static const struct shmdev_cmd shmdev_region_cmds[] = {
 	[_IOC_NR(SHMDEV_IOC_NOTIFY)] =
 		SHMDEV_CMD(SHMDEV_IOC_NOTIFY, struct shmdev_notify,
 			   SHMDEV_NOTIFY_SIZE_VER0, shmdev_cmd_notify),
+	[_IOC_NR(SHMDEV_IOC_PARK)] =
+		SHMDEV_CMD(SHMDEV_IOC_PARK, struct shmdev_park,
+			   SHMDEV_PARK_SIZE_VER0, shmdev_cmd_park),
+	[_IOC_NR(SHMDEV_IOC_UNPARK)] =
+		SHMDEV_CMD(SHMDEV_IOC_UNPARK, struct shmdev_park,
+			   SHMDEV_PARK_SIZE_VER0, shmdev_cmd_unpark),
 };
 
+/*
+ * A parked file takes STAT and UNPARK alone.  Any other command runs
+ * with a user's reference of its own, so that a PARK racing it (from
+ * another thread) cannot end the region under it; a dead region gives
+ * -EBADFD as a parked file does.
+ */
 static long shmdev_region_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
 {
-	return shmdev_ioctl_dispatch(shmdev_region_cmds,
-				     ARRAY_SIZE(shmdev_region_cmds),
-				     file, cmd, arg);
+	struct shmdev_region *r = shmdev_region_of(file);
+	long ret;
+
+	if (_IOC_TYPE(cmd) == SHMDEV_IOC_MAGIC &&
+	    (_IOC_NR(cmd) == _IOC_NR(SHMDEV_IOC_STAT) ||
+	     _IOC_NR(cmd) == _IOC_NR(SHMDEV_IOC_UNPARK)))
+		return shmdev_ioctl_dispatch(shmdev_region_cmds,
+					     ARRAY_SIZE(shmdev_region_cmds),
+					     file, cmd, arg);
+	if (shmdev_handle_parked(file) || !shmdev_region_tryget(r))
+		return -EBADFD;
+	ret = shmdev_ioctl_dispatch(shmdev_region_cmds,
+				    ARRAY_SIZE(shmdev_region_cmds),
+				    file, cmd, arg);
+	shmdev_region_put(r);
+	return ret;
 }
 
 static int shmdev_region_release_file(struct inode *inode, struct file *file)
@@ -109,9 +136,12 @@ static int shmdev_region_release_file(struct inode *inode, struct file *file)
 	struct shmdev_handle *h = file->private_data;
 	struct shmdev_region *r = h->region;
 
-	kfree(h);
 	atomic_dec(&r->nfds);
-	shmdev_region_put(r);
+	if (test_bit(SHMDEV_PARKED, &h->flags))
+		shmdev_region_unpin(r);
+	else
+		shmdev_region_put(r);
+	kfree(h);
 	return 0;
 }
 

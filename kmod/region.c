@@ -3,8 +3,9 @@
  * shmdev: a region's life.  Ids index an xarray (as ipc/util.c's ipc_ids
  * index an IDR): lookups by id and the listing's walk run under RCU and
  * take a reference only on a region whose count is not yet zero.  The
- * last reference frees the region: its name, its id, its usage, its
- * memory, then the region itself after a grace period.  A region's
+ * last user's reference ends the region: its name, its id, its usage,
+ * its memory; the last pin frees the region itself, after a grace period
+ * (a parked file pins a region that may be dead, kmod/park.c).  A region's
  * fields and locks are set up here, the doorbell's too (kmod/bell.c).
  */
 #include <linux/file.h>
@@ -46,6 +47,7 @@ struct shmdev_region *shmdev_region_alloc(const struct shmdev_create *c,
 	INIT_LIST_HEAD(&r->scope_node);
 	INIT_LIST_HEAD(&r->reap_node);
 	kref_init(&r->ref);
+	kref_init(&r->pins);
 	spin_lock_init(&r->lock);
 	mutex_init(&r->resize_lock);
 	atomic_set(&r->writers, 0);
@@ -85,9 +87,30 @@ int shmdev_region_add(struct shmdev_region *r)
 }
 
 /*
- * The last reference went.  Map files hold references, so no mapping is
- * left: the shmem file is the inode's last holder, and its memory goes
- * with it.
+ * The last pin went: no file refers to the region.  Map files hold pins,
+ * so no mapping is left: the shmem file is the inode's last holder, and
+ * its memory goes with it.
+ */
+static void shmdev_region_free(struct kref *pins)
+{
+	struct shmdev_region *r = container_of(pins, struct shmdev_region,
+					       pins);
+
+	if (r->shmem)
+		fput(r->shmem);
+	put_pid(r->cpid);
+	put_user_ns(r->user_ns);
+	mutex_destroy(&r->resize_lock);
+	kfree_rcu(r, rcu);
+}
+
+/*
+ * The last user went: the region dies, and nothing finds it again.  Its
+ * memory goes now even if parked files still map it: a shrink to 0
+ * unmaps it from every mapping (SIGBUS there) and frees it, as RESIZE's
+ * does.  Nobody can pin a dead region (PARK takes a pin with a user's
+ * reference), so a count of one is the users' own pin for good; no
+ * caller holds mmap_lock (see kmod/park.c).
  */
 static void shmdev_region_release(struct kref *ref)
 {
@@ -96,14 +119,11 @@ static void shmdev_region_release(struct kref *ref)
 	if (r->state & SHMDEV_STATE_NAMED)
 		shmdev_name_drop(r);
 	xa_erase(&shmdev_regions, r->id);
+	if (r->shmem && kref_read(&r->pins) > 1)
+		shmdev_shmem_set_size(r->shmem, 0);
 	shmdev_uncharge(r);
-	if (r->shmem)
-		fput(r->shmem);
-	put_pid(r->cpid);
 	shmdev_scope_detach(r);
-	put_user_ns(r->user_ns);
-	mutex_destroy(&r->resize_lock);
-	kfree_rcu(r, rcu);
+	kref_put(&r->pins, shmdev_region_free);
 }
 
 void shmdev_region_get(struct shmdev_region *r)
@@ -114,6 +134,23 @@ void shmdev_region_get(struct shmdev_region *r)
 void shmdev_region_put(struct shmdev_region *r)
 {
 	kref_put(&r->ref, shmdev_region_release);
+}
+
+/* A user's reference on @r, unless @r is dead (a parked file's region). */
+bool shmdev_region_tryget(struct shmdev_region *r)
+{
+	return kref_get_unless_zero(&r->ref);
+}
+
+/* A pin on @r, for a file that a user's reference made a parked one. */
+void shmdev_region_pin(struct shmdev_region *r)
+{
+	kref_get(&r->pins);
+}
+
+void shmdev_region_unpin(struct shmdev_region *r)
+{
+	kref_put(&r->pins, shmdev_region_free);
 }
 
 /* The live region with id @id, referenced, or NULL. */

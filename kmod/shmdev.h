@@ -8,16 +8,18 @@
  *   ops.c     /dev/shmlist's commands           -> regfd reap region shmem names
  *                                                  perm limits ioctl
  *   proc.c    /proc/shmdev, the listing         -> region shmem perm limits
- *   regfd.c   a region fd: STAT, SET, release;  -> resize seal bell region
- *             the seals' check on read-write       mmap shmem perm ioctl
- *             opens
+ *   regfd.c   a region fd: STAT, SET, release;  -> park resize seal bell
+ *             the seals' check on read-write       region mmap shmem perm
+ *             opens                                ioctl
+ *   park.c    PARK, UNPARK                      -> mmap region names perm
  *   resize.c  RESIZE                            -> bell shmem limits
  *   seal.c    SEAL                              -> mmap shmem
- *   bell.c    the doorbell: NOTIFY, poll, read
  *   reap.c    the names of dead namespaces      -> region names
  *   mmap.c    map files, writable mappings      -> region shmem
+ *   region.c  a region's life: ids, references, -> bell shmem names limits
+ *             pins
+ *   bell.c    the doorbell: NOTIFY, poll, read
  *   shmem.c   the private tmpfs, the memory
- *   region.c  a region's life: ids, references  -> bell names limits
  *   names.c   names, namespace scopes           -> perm
  *   perm.c    who may open and control a region
  *   limits.c  limits, usage per uid, counters
@@ -31,8 +33,10 @@
 #include <linux/kref.h>
 #include <linux/list.h>
 #include <linux/mm_types.h>
+#include <linux/nsproxy.h>
 #include <linux/rcupdate.h>
 #include <linux/rhashtable-types.h>
+#include <linux/sched.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/uidgid.h>
@@ -45,14 +49,19 @@
 struct shmdev_scope;
 
 /*
- * A region.  It lives while ref > 0: one reference per region fd's file,
- * one per map file (each mmap(2) of a region fd makes one; its mappings
- * hold it) and one for a linked PERSIST name.  When the last goes, the
- * region leaves the id table and the name table, gives back its usage,
- * puts its shmem file and is freed after an RCU grace period (lookups by
- * name and id run under RCU and take references with
- * kref_get_unless_zero()).  Region and map files pin the module; so does
- * the PERSIST reference.
+ * A region.  It lives while ref > 0, the count of its users: one per
+ * region fd's file, one per map file (each mmap(2) of a region fd makes
+ * one; its mappings hold it) and one for a linked PERSIST name.  When the
+ * last goes, the region dies: it leaves the id table and the name table,
+ * gives back its usage and drops a pin.  @pins keeps the struct and its
+ * shmem file: one for the users together, one per parked file (a region
+ * file or a map file that PARK made no user, kmod/park.c).  With no
+ * parked file left, the shmem file goes with the last pin, and the
+ * region is freed after an RCU grace period (lookups by name and id run
+ * under RCU and take references with kref_get_unless_zero()); a region
+ * that dies with parked files has its memory truncated first, so that
+ * they keep only the struct.  Region and map files pin the module; so
+ * does the PERSIST reference.
  *
  * Locking; no lock is held across copy_{to,from}_user() or anything
  * that takes mmap_lock:
@@ -77,7 +86,8 @@ struct shmdev_scope;
  * region is published.
  */
 struct shmdev_region {
-	struct kref ref;
+	struct kref ref;		/* users */
+	struct kref pins;		/* the struct, the shmem file */
 	struct rhash_head hnode;	/* in the name table while linked */
 	struct list_head scope_node;	/* in its scope, while it holds ns */
 	struct list_head reap_node;	/* on the reaper's list */
@@ -119,18 +129,36 @@ struct shmdev_region {
 };
 
 /*
- * A region fd's file (kmod/regfd.c): its region, and the doorbell's count
- * when this file last acknowledged it (kmod/bell.c).
+ * A region fd's file (kmod/regfd.c): its region, whether PARK made it no
+ * user (kmod/park.c), and the doorbell's count when this file last
+ * acknowledged it (kmod/bell.c).
  */
 struct shmdev_handle {
-	struct shmdev_region *region;	/* referenced */
+	struct shmdev_region *region;	/* a user's reference, or pinned */
+	unsigned long flags;		/* SHMDEV_PARKED */
 	u64 seen;			/* under region->bell.lock */
 };
+
+/* The bit, in a handle's or a map file's flags, of a parked file. */
+#define SHMDEV_PARKED	0
 
 /* The region of one of our region fds' files. */
 static inline struct shmdev_region *shmdev_region_of(struct file *file)
 {
 	return ((struct shmdev_handle *)file->private_data)->region;
+}
+
+/* A region fd's file that PARK made no user (kmod/park.c). */
+static inline bool shmdev_handle_parked(struct file *file)
+{
+	return test_bit(SHMDEV_PARKED,
+			&((struct shmdev_handle *)file->private_data)->flags);
+}
+
+/* The caller's IPC namespace, where its names are looked up. */
+static inline struct ipc_namespace *shmdev_current_ns(void)
+{
+	return current->nsproxy->ipc_ns;
 }
 
 /* Published: openable and counted (see shmdev_account_publish()). */
@@ -226,6 +254,9 @@ struct shmdev_region *shmdev_region_alloc(const struct shmdev_create *c,
 int shmdev_region_add(struct shmdev_region *r);
 void shmdev_region_get(struct shmdev_region *r);
 void shmdev_region_put(struct shmdev_region *r);
+bool shmdev_region_tryget(struct shmdev_region *r);
+void shmdev_region_pin(struct shmdev_region *r);
+void shmdev_region_unpin(struct shmdev_region *r);
 struct shmdev_region *shmdev_region_find(u64 id);
 struct shmdev_region *shmdev_region_next(u64 *id);
 bool shmdev_region_publish(struct shmdev_region *r);
@@ -250,6 +281,19 @@ unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long flags);
 int shmdev_writers_deny(struct shmdev_region *r);
 void shmdev_writers_allow(struct shmdev_region *r);
+struct shmdev_map;
+struct shmdev_map *shmdev_map_find(struct shmdev_region *r,
+				   unsigned long addr, unsigned long len,
+				   int *nvmas);
+int shmdev_map_park(struct shmdev_map *m, int nvmas);
+void shmdev_map_unpark_undo(struct shmdev_map *m);
+bool shmdev_map_parked(struct shmdev_map *m);
+void shmdev_map_unpark(struct shmdev_map *m);
+
+/* park.c */
+long shmdev_cmd_park(struct file *file, void *karg, struct shmdev_newfd *nfd);
+long shmdev_cmd_unpark(struct file *file, void *karg,
+		       struct shmdev_newfd *nfd);
 
 /* bell.c */
 void shmdev_bell_init(struct shmdev_region *r);
@@ -262,6 +306,7 @@ long shmdev_cmd_notify(struct file *file, void *karg,
 __poll_t shmdev_bell_poll(struct file *file, struct poll_table_struct *wait);
 ssize_t shmdev_bell_read(struct file *file, char __user *buf, size_t count,
 			 loff_t *ppos);
+void shmdev_bell_park(struct file *file);
 
 /* resize.c */
 long shmdev_cmd_resize(struct file *file, void *karg,

@@ -41,6 +41,7 @@ static const struct {
 	{ SHMDEV_FEAT_RESIZE, "resize" },
 	{ SHMDEV_FEAT_SEAL, "seal" },
 	{ SHMDEV_FEAT_NOTIFY, "notify" },
+	{ SHMDEV_FEAT_PARK, "park" },
 };
 
 /* 1 loaded, 0 installed but not loaded, -1 not installed, -2 unknown. */

@@ -47,8 +47,9 @@
  *   1: regions, PERSIST, POPULATE, huge pages, listing, REMOVE.
  *   2: RESIZE, SEAL, NOTIFY (the doorbell: poll(2) and read(2) of region
  *      fds); STAT grew to 416 bytes.
+ *   3: PARK and UNPARK, STAT's SHMDEV_STATE_PARKED.
  */
-#define SHMDEV_ABI_VERSION	2
+#define SHMDEV_ABI_VERSION	3
 
 /*
  * Overview
@@ -199,6 +200,7 @@ struct shmdev_info {
 #define SHMDEV_FEAT_RESIZE	(1ULL << 6)	/* RESIZE, STAT's generation */
 #define SHMDEV_FEAT_SEAL	(1ULL << 7)	/* SEAL, STAT's seals */
 #define SHMDEV_FEAT_NOTIFY	(1ULL << 8)	/* NOTIFY, poll(2), read(2) */
+#define SHMDEV_FEAT_PARK	(1ULL << 9)	/* PARK, UNPARK */
 
 #define SHMDEV_NAME_SIZE	256
 #define SHMDEV_NAME_MAX		(SHMDEV_NAME_SIZE - 1)
@@ -397,6 +399,7 @@ struct shmdev_stat {
 #define SHMDEV_STATE_NAMED	(1U << 0)	/* created with a name */
 #define SHMDEV_STATE_LINKED	(1U << 1)	/* the name is still linked */
 #define SHMDEV_STATE_PERSIST	(1U << 2)	/* created with PERSIST */
+#define SHMDEV_STATE_PARKED	(1U << 3)	/* this fd is parked (PARK) */
 
 #define SHMDEV_IOC_STAT		_IOWR(SHMDEV_IOC_MAGIC, 0x10, struct shmdev_stat)
 
@@ -595,9 +598,70 @@ struct shmdev_notify {
 #define SHMDEV_IOC_NOTIFY	_IOWR(SHMDEV_IOC_MAGIC, 0x14, struct shmdev_notify)
 
 /*
+ * struct shmdev_park - SHMDEV_IOC_PARK and SHMDEV_IOC_UNPARK on a region fd
+ * @flags:	in: must be 0
+ * @pad:	in: must be 0
+ * @addr:	in: the start of one mapping of the region in the caller, or 0
+ * @len:	in: that mapping's length; 0 (with @addr 0) for the fd alone
+ * @size:	out (UNPARK): the region's size now
+ * @generation:	out (UNPARK): its generation now (see STAT)
+ * @reserved:	in: must be 0
+ *
+ * A region lives while it has users: its region files and its mappings
+ * (and a linked PERSIST name).  PARK makes the fd's file and, with @len,
+ * the mapping [@addr, @addr + @len) no users, while keeping both: when the
+ * last user goes, the region goes as it would had they been closed and
+ * unmapped (its name, its memory, its usage), and the parked mapping then
+ * gives SIGBUS.  While the region lives, the parked mapping still maps its
+ * memory.  UNPARK makes them users again, in one call, if the region is
+ * still the live region that its name names in the caller's IPC namespace
+ * and the caller may open it with the fd's mode as SHMDEV_IOC_OPEN would
+ * (permissions; a read-write fd, no write seal): a process that kept both
+ * after it was done with a region attaches again without an OPEN, a
+ * mmap(2) or a page fault, and can never reach another region that took
+ * the name meanwhile.
+ *
+ * Only a named region's fd parks.  The mapping is the whole of what one
+ * mmap(2) of a region fd made, wherever it still is (split, moved,
+ * forked): every part must lie in [@addr, @addr + @len) of the caller,
+ * covering it without a gap.  Parking is a state of the file and of that
+ * mapping, so dup(2), fork(2) and SCM_RIGHTS share it; a child forked
+ * after PARK inherits parked copies.  A parked fd takes only STAT (its
+ * state has SHMDEV_STATE_PARKED) and UNPARK: other commands, mmap(2) and
+ * read(2) give -EBADFD, poll(2) EPOLLERR.  Parked fds and mappings are
+ * still counted in STAT's @nfds and @nmaps, and a parked mapping that
+ * could write still keeps SHMDEV_SEAL_WRITE out (-EBUSY), as any does.
+ *
+ * Errors, both: -EINVAL (flags, pad, reserved; @addr or @len not
+ * page-aligned; the range is not one whole mapping of this region, or
+ * that mapping is parked (PARK) or not (UNPARK)), -EINTR, -EFAULT.
+ * PARK: -EINVAL (an unnamed region), -EBADFD (the fd is parked
+ * already), -EBUSY (part of the mapping lies outside the range: another
+ * process's copy).
+ * UNPARK: -EINVAL (the fd is not parked), -ESTALE (the region is gone,
+ * or its name is unlinked or names another region now), -EACCES
+ * (permissions), -EPERM (a read-write fd, and SHMDEV_SEAL_WRITE or
+ * SHMDEV_SEAL_FUTURE_WRITE is in force).  On any error nothing changed.
+ */
+struct shmdev_park {
+	__u32 flags;
+	__u32 pad;
+	__u64 addr;
+	__u64 len;
+	__u64 size;
+	__u64 generation;
+	__u64 reserved[4];
+};
+
+#define SHMDEV_PARK_SIZE_VER0	72
+
+#define SHMDEV_IOC_PARK		_IOW(SHMDEV_IOC_MAGIC, 0x15, struct shmdev_park)
+#define SHMDEV_IOC_UNPARK	_IOWR(SHMDEV_IOC_MAGIC, 0x16, struct shmdev_park)
+
+/*
  * Device commands (GET_INFO, CREATE, OPEN, UNLINK, REMOVE) on a region
- * fd, and region commands (STAT, SET, RESIZE, SEAL, NOTIFY) on the
- * device, give -ENOTTY.
+ * fd, and region commands (STAT, SET, RESIZE, SEAL, NOTIFY, PARK,
+ * UNPARK) on the device, give -ENOTTY.
  */
 
 #endif /* _UAPI_LINUX_SHMDEV_H */

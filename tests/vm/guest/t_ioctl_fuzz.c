@@ -72,6 +72,7 @@ int main(void)
 	int dev = kt_open_dev(), secs = d ? atoi(d) : 10;
 	static const unsigned int nrs[] = {
 		0x00, 0x01, 0x02, 0x03, 0x04, 0x10, 0x11, 0x12, 0x13, 0x14,
+		0x15, 0x16,
 	};
 	static const unsigned int dirs[] = {
 		_IOC_NONE, _IOC_READ, _IOC_WRITE, _IOC_READ | _IOC_WRITE,

@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * shmdev: PARK and UNPARK, keeping a region file and a mapping of it
+ * without being its user.
+ *
+ * A process done with a named region, which will likely attach it again
+ * by name soon (each task of a pool worker), may keep its fd and its
+ * mapping parked rather than close and unmap them: the region still dies
+ * with its last user, and UNPARK later attaches it again in one call,
+ * with no OPEN, mmap(2) or page fault, if the name still names that very
+ * region and the caller may still open it.
+ *
+ * A user holds a reference on the region's ref; a parked file holds a pin
+ * instead (kmod/region.c), which keeps the struct and its shmem file but
+ * not the region's life: a region that dies with parked files has its
+ * memory truncated, and their mappings SIGBUS.  A file's SHMDEV_PARKED
+ * bit changes with test_and_{set,clear}_bit(), each change trading a
+ * reference for a pin or back, so that a race (two threads, or parent and
+ * child sharing the file) trades once.  The commands look at the caller's
+ * mappings under mmap_lock for reading, which keeps them as they are and
+ * keeps any new copy of them (fork, remap) out, and drop users'
+ * references only after it is released: the last one truncates under the
+ * shmem inode's lock, which nests outside mmap_lock.
+ */
+#include <linux/mm.h>
+#include <linux/mmap_lock.h>
+
+#include "compat.h"
+#include "shmdev.h"
+
+static int shmdev_park_check(const struct shmdev_park *p)
+{
+	if (p->flags || p->pad)
+		return -EINVAL;
+	if (!p->len)
+		return p->addr ? -EINVAL : 0;
+	if (!PAGE_ALIGNED(p->addr) || !PAGE_ALIGNED(p->len) ||
+	    p->addr + p->len < p->addr || p->addr + p->len > TASK_SIZE)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * PARK: the file, and with @len the mapping, no users.  Each gives up its
+ * user's reference for a pin; the last user's reference dropped ends the
+ * region here.
+ */
+long shmdev_cmd_park(struct file *file, void *karg, struct shmdev_newfd *nfd)
+{
+	struct shmdev_handle *h = file->private_data;
+	struct shmdev_region *r = h->region;
+	struct mm_struct *mm = current->mm;
+	struct shmdev_park *p = karg;
+	struct shmdev_map *m = NULL;
+	int nvmas, ret;
+
+	ret = shmdev_park_check(p);
+	if (ret)
+		return ret;
+	if (!(r->state & SHMDEV_STATE_NAMED))
+		return -EINVAL;
+
+	if (p->len) {
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		m = shmdev_map_find(r, p->addr, p->len, &nvmas);
+		if (IS_ERR(m)) {
+			mmap_read_unlock(mm);
+			return PTR_ERR(m);
+		}
+		/* -EBUSY: a copy outside the range, such as a child's. */
+		ret = shmdev_map_park(m, nvmas);
+		if (ret) {
+			mmap_read_unlock(mm);
+			return ret;
+		}
+	}
+	/* Another thread's PARK of the file won the race. */
+	if (test_and_set_bit(SHMDEV_PARKED, &h->flags)) {
+		if (m)
+			shmdev_map_unpark_undo(m);
+		ret = -EBADFD;
+	} else {
+		shmdev_region_pin(r);
+	}
+	if (m)
+		mmap_read_unlock(mm);
+	if (ret)
+		return ret;
+
+	shmdev_bell_park(file);
+	if (m)
+		shmdev_region_put(r);
+	shmdev_region_put(r);
+	return 0;
+}
+
+/*
+ * May the caller open @r with @file's mode, as OPEN would?  A seal
+ * landing just after the check finds a read-write file, as it may find
+ * any other.
+ */
+static int shmdev_unpark_allowed(struct file *file, struct shmdev_region *r)
+{
+	bool rdwr = file->f_mode & FMODE_WRITE;
+	int want = SHMDEV_MAY_READ;
+
+	if (rdwr)
+		want |= SHMDEV_MAY_WRITE;
+	if (!shmdev_may_access(r, want))
+		return -EACCES;
+	if (rdwr && READ_ONCE(r->seals) &
+		    (SHMDEV_SEAL_WRITE | SHMDEV_SEAL_FUTURE_WRITE))
+		return -EPERM;
+	return 0;
+}
+
+/*
+ * UNPARK: the file, and with @len the mapping, users again, if the name
+ * still names this region here and the caller may open it.  The name's
+ * lookup takes the user's reference the file gets back.
+ */
+long shmdev_cmd_unpark(struct file *file, void *karg,
+		       struct shmdev_newfd *nfd)
+{
+	struct shmdev_handle *h = file->private_data;
+	struct shmdev_region *r = h->region;
+	struct mm_struct *mm = current->mm;
+	struct shmdev_park *p = karg;
+	struct shmdev_region *found;
+	struct shmdev_map *m;
+	int nvmas, ret;
+
+	ret = shmdev_park_check(p);
+	if (ret)
+		return ret;
+	if (!shmdev_handle_parked(file))
+		return -EINVAL;
+	/* r->name is fixed; a dead or unlinked region is not found. */
+	found = shmdev_name_find(shmdev_current_ns(), r->name);
+	if (found != r) {
+		ret = -ESTALE;
+		goto out_put;
+	}
+	ret = shmdev_unpark_allowed(file, r);
+	if (ret)
+		goto out_put;
+
+	if (p->len) {
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			goto out_put;
+		}
+		m = shmdev_map_find(r, p->addr, p->len, &nvmas);
+		if (IS_ERR(m) || !shmdev_map_parked(m)) {
+			mmap_read_unlock(mm);
+			ret = -EINVAL;
+			goto out_put;
+		}
+		shmdev_map_unpark(m);
+		mmap_read_unlock(mm);
+	}
+	/* The found reference becomes the file's, unless a racer's did. */
+	if (test_and_clear_bit(SHMDEV_PARKED, &h->flags)) {
+		found = NULL;
+		shmdev_region_unpin(r);
+	}
+
+	/* The generation first: see shmdev_cmd_resize(). */
+	p->generation = smp_load_acquire(&r->generation);
+	p->size = READ_ONCE(r->size);
+	ret = 0;
+out_put:
+	if (found)
+		shmdev_region_put(found);
+	return ret;
+}
