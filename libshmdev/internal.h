@@ -51,6 +51,7 @@ struct shmdev_region {
 #define SHMDEV__NO_RESIZE	(1u << 3)	/* the size is fixed at create */
 #define SHMDEV__NO_SEAL		(1u << 4)	/* no seals */
 #define SHMDEV__NO_NOTIFY	(1u << 5)	/* no doorbell */
+#define SHMDEV__NO_PARK		(1u << 6)	/* no park, unpark */
 
 /*
  * One backend.  Each returns 0 or a negative errno.  region.c has checked
@@ -114,6 +115,11 @@ struct shmdev__backend_ops {
 	 */
 	int (*status)(struct shmdev_region *r,
 		      struct shmdev_region_status *st);
+	/*
+	 * PARK (@park) or UNPARK r->fd and the mapping [@addr, @addr +
+	 * @len); an unpark sets r->size.  NULL with SHMDEV__NO_PARK.
+	 */
+	int (*park)(struct shmdev_region *r, int park, void *addr, size_t len);
 };
 
 extern const struct shmdev__backend_ops shmdev__kernel_ops;	/* kernel.c */

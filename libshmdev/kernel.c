@@ -251,6 +251,24 @@ static int kernel_status(struct shmdev_region *r,
 	return 0;
 }
 
+static int kernel_park(struct shmdev_region *r, int park, void *addr,
+		       size_t len)
+{
+	struct shmdev_park p;
+	int ret = kernel_need(r, SHMDEV_FEAT_PARK);
+
+	if (ret)
+		return ret;
+	memset(&p, 0, sizeof(p));
+	p.addr = (uintptr_t)addr;
+	p.len = len;
+	ret = kernel_region_ioctl(r, park ? SHMDEV_IOC_PARK : SHMDEV_IOC_UNPARK,
+				  &p);
+	if (!ret && !park)
+		r->size = p.size;
+	return ret;
+}
+
 /* The module maps huge pages itself: no advice to give. */
 const struct shmdev__backend_ops shmdev__kernel_ops = {
 	.cannot = 0,
@@ -266,4 +284,5 @@ const struct shmdev__backend_ops shmdev__kernel_ops = {
 	.seal = kernel_seal,
 	.notify = kernel_notify,
 	.status = kernel_status,
+	.park = kernel_park,
 };

@@ -71,7 +71,7 @@ static int memfd_status(struct shmdev_region *r,
 }
 
 const struct shmdev__backend_ops shmdev__memfd_ops = {
-	.cannot = SHMDEV__NO_NAMES | SHMDEV__NO_NOTIFY,
+	.cannot = SHMDEV__NO_NAMES | SHMDEV__NO_NOTIFY | SHMDEV__NO_PARK,
 	.create = memfd_create_region,
 	.map = shmdev__fd_map_advise,
 	.unmap = shmdev__fd_unmap,

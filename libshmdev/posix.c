@@ -116,7 +116,8 @@ static int posix_unlink(const char *name)
 }
 
 const struct shmdev__backend_ops shmdev__posix_ops = {
-	.cannot = SHMDEV__NO_LAST_USER | SHMDEV__NO_SEAL | SHMDEV__NO_NOTIFY,
+	.cannot = SHMDEV__NO_LAST_USER | SHMDEV__NO_SEAL | SHMDEV__NO_NOTIFY |
+		  SHMDEV__NO_PARK,
 	.create = posix_create,
 	.open = posix_open,
 	.map = shmdev__fd_map_advise,

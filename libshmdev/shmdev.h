@@ -68,13 +68,15 @@ SHMDEV_EXPORT int shmdev_kernel_get_info(int devfd, struct shmdev_info *info);
  *   posix             yes    unnamed only          required with a name
  *                                                           yes
  *
- *                     resize      seals              doorbell (notify, wait)
- *   kernel            yes (1)     yes (1)            yes (1)
- *   memfd             ftruncate   F_ADD_SEALS (2)    no
- *   sysv              no          no                 no
- *   posix             ftruncate   no                 no
+ *                     resize      seals              doorbell   park
+ *                                                    (notify,   (park,
+ *                                                    wait)      unpark)
+ *   kernel            yes (1)     yes (1)            yes (1)    yes (1)
+ *   memfd             ftruncate   F_ADD_SEALS (2)    no         no
+ *   sysv              no          no                 no         no
+ *   posix             ftruncate   no                 no         no
  *
- *   (1) when the module has SHMDEV_FEAT_RESIZE, _SEAL, _NOTIFY
+ *   (1) when the module has SHMDEV_FEAT_RESIZE, _SEAL, _NOTIFY, _PARK
  *       (SHMDEV_IOC_GET_INFO); an older module gives -EOPNOTSUPP.
  *   (2) of memfds this library made, which allow sealing; a memfd from
  *       elsewhere may not (-EPERM).
@@ -274,6 +276,48 @@ SHMDEV_EXPORT int shmdev_region_send(int sock, const struct shmdev_region *r);
  * or the recvmsg errno.
  */
 SHMDEV_EXPORT int shmdev_region_recv(int sock, struct shmdev_region **out);
+
+/*
+ * Kept without being a user (kernel backend)
+ * ===========================================
+ *
+ * A process done with a named region that it will likely open again by
+ * name soon (each task of a pool worker) may keep the handle and one
+ * mapping of it parked instead of closing them: they are then no users,
+ * so the region still goes with its last other user (its name, memory
+ * and usage; the parked mapping then gives SIGBUS), and unparking them
+ * later costs one call, with no open, mmap(2) or page fault, and
+ * succeeds only if the name still names that very region and the caller
+ * may still open it.  include/uapi/linux/shmdev.h (SHMDEV_IOC_PARK) has
+ * the exact semantics.
+ */
+
+/*
+ * shmdev_region_park - make @r and the mapping [@addr, @addr + @len) no
+ * users of the region (@addr NULL and @len 0: the handle alone).  The
+ * mapping is the whole of one mmap(2) of shmdev_region_fd() in this
+ * process (shmdev_region_map() makes one: @addr and @len are then
+ * shmdev_region_addr() and shmdev_region_size()).  Until unparked, @r
+ * may only be unparked, asked its status, or closed.  Returns 0, -EINVAL
+ * (NULL; not such a mapping; an unnamed region), -EBADFD (parked
+ * already), -EBUSY (a copy of the mapping in another process: a child
+ * forked since), -EOPNOTSUPP (another backend, or an older module).
+ */
+SHMDEV_EXPORT int shmdev_region_park(struct shmdev_region *r, void *addr,
+				     size_t len);
+
+/*
+ * shmdev_region_unpark - make @r and its parked mapping [@addr, @addr +
+ * @len) users again, if the region is still alive and its name still
+ * names it, and the caller may open it with @r's mode; then the size of
+ * @r is the region's now (compare it with the mapping's).  Returns 0,
+ * -ESTALE (the region went, or its name was unlinked or names another
+ * region now: close @r), -EACCES, -EPERM (read-write, and a write seal in
+ * force), -EINVAL (NULL; not parked; not such a parked mapping),
+ * -EOPNOTSUPP.  On error nothing changed.
+ */
+SHMDEV_EXPORT int shmdev_region_unpark(struct shmdev_region *r, void *addr,
+				       size_t len);
 
 /*
  * Resize, seals and the doorbell

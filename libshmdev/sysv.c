@@ -360,7 +360,7 @@ static int sysv_id(const struct shmdev_region *r, uint64_t *id)
 
 const struct shmdev__backend_ops shmdev__sysv_ops = {
 	.cannot = SHMDEV__NO_LAST_USER | SHMDEV__NO_FD | SHMDEV__NO_RESIZE |
-		  SHMDEV__NO_SEAL | SHMDEV__NO_NOTIFY,
+		  SHMDEV__NO_SEAL | SHMDEV__NO_NOTIFY | SHMDEV__NO_PARK,
 	.create = sysv_create,
 	.open = sysv_open,
 	.map = sysv_map,

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * Resize, seals, the doorbell and the status, over every backend named
- * in SHMDEV_TEST_BACKENDS (default: memfd sysv posix; the kernel one runs
- * in the guest).  What a backend cannot do must say -EOPNOTSUPP, as the
- * table in shmdev.h has it; every invalid argument has its error here.
+ * Resize, seals, the doorbell, the status and parking, over every backend
+ * named in SHMDEV_TEST_BACKENDS (default: memfd sysv posix; the kernel one
+ * runs in the guest).  What a backend cannot do must say -EOPNOTSUPP, as
+ * the table in shmdev.h has it; every invalid argument has its error here.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -454,6 +454,54 @@ static void test_resize_populate(void **state)
 	}
 }
 
+/*
+ * Park and unpark: the kernel's (a parked handle and mapping are no
+ * users, and a region gone with its other users gives -ESTALE); every
+ * other backend says -EOPNOTSUPP.
+ */
+static void test_park(void **state)
+{
+	struct shmdev_region *one, *two;
+	char name[64], *p, *q;
+	int i;
+
+	(void)state;
+	assert_int_equal(shmdev_region_park(NULL, NULL, 0), -EINVAL);
+	assert_int_equal(shmdev_region_unpark(NULL, NULL, 0), -EINVAL);
+	for (i = 0; i < nbackends; i++) {
+		if (backends[i] == SHMDEV_BACKEND_SYSV)
+			continue;	/* no fd to map, nothing to park */
+		make_pair(backends[i], 8192, &one, &two, name, sizeof(name));
+		assert_int_equal(shmdev_region_map(one, (void **)&p), 0);
+		assert_int_equal(shmdev_region_park(one, p, 0), -EINVAL);
+		assert_int_equal(shmdev_region_park(one, NULL, 8192), -EINVAL);
+		if (backends[i] != SHMDEV_BACKEND_KERNEL) {
+			assert_int_equal(shmdev_region_park(one, p, 8192),
+					 -EOPNOTSUPP);
+			assert_int_equal(shmdev_region_unpark(one, p, 8192),
+					 -EOPNOTSUPP);
+			drop_pair(one, two, name);
+			continue;
+		}
+		assert_int_equal(shmdev_region_map(two, (void **)&q), 0);
+		assert_int_equal(shmdev_region_park(one, p, 8192), 0);
+		assert_int_equal(shmdev_region_park(one, p, 8192), -EBADFD);
+		assert_int_equal(shmdev_region_notify(one), -EBADFD);
+		strcpy(q, "shared");
+		assert_string_equal(p, "shared");
+		assert_int_equal(shmdev_region_unpark(one, p, 8192), 0);
+		assert_int_equal(shmdev_region_size(one), 8192);
+		assert_int_equal(shmdev_region_unpark(one, p, 8192), -EINVAL);
+		/* Parked again, it goes with the other handle. */
+		assert_int_equal(shmdev_region_park(one, p, 8192), 0);
+		shmdev_region_close(two);
+		assert_int_equal(shmdev_region_unpark(one, p, 8192), -ESTALE);
+		assert_int_equal(shmdev_region_open(SHMDEV_BACKEND_KERNEL, name,
+						    0, &two), -ENOENT);
+		shmdev_region_close(one);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -464,6 +512,7 @@ int main(void)
 		cmocka_unit_test(test_seal_readonly),
 		cmocka_unit_test(test_notify_wait),
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_park),
 	};
 
 	nbackends = unit_backends(backends, 8);
