@@ -116,6 +116,8 @@ ssize_t shmdev_bell_read(struct file *file, char __user *buf, size_t count,
 	u64 n;
 	int ret;
 
+	if (shmdev_handle_parked(file))
+		return -EBADFD;
 	if (count < sizeof(n))
 		return -EINVAL;
 	spin_lock_irq(&r->bell.lock);

@@ -323,7 +323,11 @@ struct shmdev_map *shmdev_map_find(struct shmdev_region *r,
 	return m ? m : ERR_PTR(-EINVAL);
 }
 
-/* PARK: @m, whose mappings all lie where the caller found them. */
+/*
+ * PARK: @m, whose mappings all lie where the caller found them (the
+ * caller's user reference is then @m's to drop).  PARK and UNPARK hold
+ * the region's resize_lock (kmod/park.c).
+ */
 int shmdev_map_park(struct shmdev_map *m, int nvmas)
 {
 	if (atomic_read(&m->nvmas) != nvmas)
@@ -334,27 +338,18 @@ int shmdev_map_park(struct shmdev_map *m, int nvmas)
 	return 0;
 }
 
-/* A failed PARK undone, under the same mmap_lock. */
-void shmdev_map_unpark_undo(struct shmdev_map *m)
-{
-	clear_bit(SHMDEV_PARKED, &m->flags);
-	shmdev_region_unpin(m->region);
-}
-
 bool shmdev_map_parked(struct shmdev_map *m)
 {
 	return test_bit(SHMDEV_PARKED, &m->flags);
 }
 
 /*
- * UNPARK: @m is a user again, with a new reference (the caller holds
- * one, so the region lives).  Another process sharing @m (a child forked
- * after PARK) may have done it first.
+ * UNPARK: the parked @m is a user again, with a new reference (the
+ * caller holds one, so the region lives).
  */
 void shmdev_map_unpark(struct shmdev_map *m)
 {
-	if (!test_and_clear_bit(SHMDEV_PARKED, &m->flags))
-		return;
+	clear_bit(SHMDEV_PARKED, &m->flags);
 	shmdev_region_get(m->region);
 	shmdev_region_unpin(m->region);
 }

@@ -13,14 +13,18 @@
  * A user holds a reference on the region's ref; a parked file holds a pin
  * instead (kmod/region.c), which keeps the struct and its shmem file but
  * not the region's life: a region that dies with parked files has its
- * memory truncated, and their mappings SIGBUS.  A file's SHMDEV_PARKED
- * bit changes with test_and_{set,clear}_bit(), each change trading a
- * reference for a pin or back, so that a race (two threads, or parent and
- * child sharing the file) trades once.  The commands look at the caller's
- * mappings under mmap_lock for reading, which keeps them as they are and
- * keeps any new copy of them (fork, remap) out, and drop users'
- * references only after it is released: the last one truncates under the
- * shmem inode's lock, which nests outside mmap_lock.
+ * memory truncated, and their mappings SIGBUS.  Each change of a file's
+ * SHMDEV_PARKED bit trades a reference for a pin or back.  PARK and
+ * UNPARK change them under the region's resize_lock, so that a command
+ * parks or unparks its fd and its mapping together, or neither, however
+ * other threads (or a parent and a child sharing the files) race it, and
+ * so that UNPARK's seal check holds as OPEN's does (no seal lands between
+ * the check and a read-write file); resize_lock nests outside mmap_lock,
+ * which neither mmap(2) nor a fault hold when they take it (they never
+ * do).  The commands look at the caller's mappings under mmap_lock for
+ * reading, which keeps them as they are and keeps any new copy of them
+ * (fork, remap) out, and drop users' references only after both locks are
+ * released: the last one truncates under the shmem inode's lock.
  */
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -60,45 +64,43 @@ long shmdev_cmd_park(struct file *file, void *karg, struct shmdev_newfd *nfd)
 	if (!(r->state & SHMDEV_STATE_NAMED))
 		return -EINVAL;
 
-	if (p->len) {
-		if (mmap_read_lock_killable(mm))
-			return -EINTR;
-		m = shmdev_map_find(r, p->addr, p->len, &nvmas);
-		if (IS_ERR(m)) {
-			mmap_read_unlock(mm);
-			return PTR_ERR(m);
-		}
-		/* -EBUSY: a copy outside the range, such as a child's. */
-		ret = shmdev_map_park(m, nvmas);
-		if (ret) {
-			mmap_read_unlock(mm);
-			return ret;
-		}
-	}
+	if (mutex_lock_killable(&r->resize_lock))
+		return -EINTR;
 	/* Another thread's PARK of the file won the race. */
-	if (test_and_set_bit(SHMDEV_PARKED, &h->flags)) {
-		if (m)
-			shmdev_map_unpark_undo(m);
+	if (shmdev_handle_parked(file)) {
 		ret = -EBADFD;
-	} else {
-		shmdev_region_pin(r);
+		goto out_unlock;
 	}
-	if (m)
+	if (p->len) {
+		if (mmap_read_lock_killable(mm)) {
+			ret = -EINTR;
+			goto out_unlock;
+		}
+		m = shmdev_map_find(r, p->addr, p->len, &nvmas);
+		/* -EBUSY: a copy outside the range, such as a child's. */
+		ret = IS_ERR(m) ? PTR_ERR(m) : shmdev_map_park(m, nvmas);
 		mmap_read_unlock(mm);
-	if (ret)
-		return ret;
+		if (ret)
+			goto out_unlock;
+	}
+	set_bit(SHMDEV_PARKED, &h->flags);
+	shmdev_region_pin(r);
+	mutex_unlock(&r->resize_lock);
 
 	shmdev_bell_park(file);
 	if (m)
 		shmdev_region_put(r);
 	shmdev_region_put(r);
 	return 0;
+
+out_unlock:
+	mutex_unlock(&r->resize_lock);
+	return ret;
 }
 
 /*
- * May the caller open @r with @file's mode, as OPEN would?  A seal
- * landing just after the check finds a read-write file, as it may find
- * any other.
+ * May the caller open @r with @file's mode, as OPEN would?  Under
+ * resize_lock, as shmdev_region_file_rdwr() checks the seals.
  */
 static int shmdev_unpark_allowed(struct file *file, struct shmdev_region *r)
 {
@@ -142,34 +144,39 @@ long shmdev_cmd_unpark(struct file *file, void *karg,
 		ret = -ESTALE;
 		goto out_put;
 	}
-	ret = shmdev_unpark_allowed(file, r);
-	if (ret)
+	if (mutex_lock_killable(&r->resize_lock)) {
+		ret = -EINTR;
 		goto out_put;
-
+	}
+	/* Another thread's UNPARK of the file won the race. */
+	ret = shmdev_handle_parked(file) ? shmdev_unpark_allowed(file, r) :
+					   -EINVAL;
+	if (ret)
+		goto out_unlock;
 	if (p->len) {
 		if (mmap_read_lock_killable(mm)) {
 			ret = -EINTR;
-			goto out_put;
+			goto out_unlock;
 		}
 		m = shmdev_map_find(r, p->addr, p->len, &nvmas);
-		if (IS_ERR(m) || !shmdev_map_parked(m)) {
-			mmap_read_unlock(mm);
+		if (IS_ERR(m) || !shmdev_map_parked(m))
 			ret = -EINVAL;
-			goto out_put;
-		}
-		shmdev_map_unpark(m);
+		else
+			shmdev_map_unpark(m);
 		mmap_read_unlock(mm);
+		if (ret)
+			goto out_unlock;
 	}
-	/* The found reference becomes the file's, unless a racer's did. */
-	if (test_and_clear_bit(SHMDEV_PARKED, &h->flags)) {
-		found = NULL;
-		shmdev_region_unpin(r);
-	}
+	/* The found reference becomes the file's. */
+	clear_bit(SHMDEV_PARKED, &h->flags);
+	found = NULL;
+	shmdev_region_unpin(r);
 
 	/* The generation first: see shmdev_cmd_resize(). */
 	p->generation = smp_load_acquire(&r->generation);
 	p->size = READ_ONCE(r->size);
-	ret = 0;
+out_unlock:
+	mutex_unlock(&r->resize_lock);
 out_put:
 	if (found)
 		shmdev_region_put(found);

@@ -105,10 +105,11 @@ static const struct shmdev_cmd shmdev_region_cmds[] = {
 };
 
 /*
- * A parked file takes STAT and UNPARK alone.  Any other command runs
- * with a user's reference of its own, so that a PARK racing it (from
- * another thread) cannot end the region under it; a dead region gives
- * -EBADFD as a parked file does.
+ * A parked file takes STAT and UNPARK alone (and says -ENOTTY to another
+ * driver's commands, isatty(3)'s).  Any other command runs with a user's
+ * reference of its own, so that a PARK racing it (from another thread)
+ * cannot end the region under it; a dead region gives -EBADFD as a
+ * parked file does.
  */
 static long shmdev_region_ioctl(struct file *file, unsigned int cmd,
 				unsigned long arg)
@@ -116,9 +117,9 @@ static long shmdev_region_ioctl(struct file *file, unsigned int cmd,
 	struct shmdev_region *r = shmdev_region_of(file);
 	long ret;
 
-	if (_IOC_TYPE(cmd) == SHMDEV_IOC_MAGIC &&
-	    (_IOC_NR(cmd) == _IOC_NR(SHMDEV_IOC_STAT) ||
-	     _IOC_NR(cmd) == _IOC_NR(SHMDEV_IOC_UNPARK)))
+	if (_IOC_TYPE(cmd) != SHMDEV_IOC_MAGIC ||
+	    _IOC_NR(cmd) == _IOC_NR(SHMDEV_IOC_STAT) ||
+	    _IOC_NR(cmd) == _IOC_NR(SHMDEV_IOC_UNPARK))
 		return shmdev_ioctl_dispatch(shmdev_region_cmds,
 					     ARRAY_SIZE(shmdev_region_cmds),
 					     file, cmd, arg);

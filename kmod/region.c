@@ -108,9 +108,11 @@ static void shmdev_region_free(struct kref *pins)
  * The last user went: the region dies, and nothing finds it again.  Its
  * memory goes now even if parked files still map it: a shrink to 0
  * unmaps it from every mapping (SIGBUS there) and frees it, as RESIZE's
- * does.  Nobody can pin a dead region (PARK takes a pin with a user's
- * reference), so a count of one is the users' own pin for good; no
- * caller holds mmap_lock (see kmod/park.c).
+ * does.  Only the users' own pin left means no parked file (PARK pins
+ * with a user's reference, and a map file born parked is made from a
+ * region fd that holds one or a pin), so nothing maps the memory and
+ * the last pin's fput() frees it.  No caller holds mmap_lock (see
+ * kmod/park.c).
  */
 static void shmdev_region_release(struct kref *ref)
 {

@@ -286,7 +286,6 @@ struct shmdev_map *shmdev_map_find(struct shmdev_region *r,
 				   unsigned long addr, unsigned long len,
 				   int *nvmas);
 int shmdev_map_park(struct shmdev_map *m, int nvmas);
-void shmdev_map_unpark_undo(struct shmdev_map *m);
 bool shmdev_map_parked(struct shmdev_map *m);
 void shmdev_map_unpark(struct shmdev_map *m);
 

@@ -623,17 +623,19 @@ struct shmdev_notify {
  *
  * Only a named region's fd parks.  The mapping is the whole of what one
  * mmap(2) of a region fd made, wherever it still is (split, moved,
- * forked): every part must lie in [@addr, @addr + @len) of the caller,
- * covering it without a gap.  Parking is a state of the file and of that
- * mapping, so dup(2), fork(2) and SCM_RIGHTS share it; a child forked
- * after PARK inherits parked copies.  A parked fd takes only STAT (its
+ * forked): [@addr, @addr + @len) must be covered by parts of it in the
+ * caller, without a gap, from the start of one; for PARK, every part
+ * must lie there (UNPARK unparks the parts a child forked after PARK has
+ * too).  Parking is a state of the file and of that mapping, so dup(2),
+ * fork(2) and SCM_RIGHTS share it; a child forked after PARK inherits
+ * parked copies.  A parked fd takes only STAT (its
  * state has SHMDEV_STATE_PARKED) and UNPARK: other commands, mmap(2) and
  * read(2) give -EBADFD, poll(2) EPOLLERR.  Parked fds and mappings are
  * still counted in STAT's @nfds and @nmaps, and a parked mapping that
  * could write still keeps SHMDEV_SEAL_WRITE out (-EBUSY), as any does.
  *
  * Errors, both: -EINVAL (flags, pad, reserved; @addr or @len not
- * page-aligned; the range is not one whole mapping of this region, or
+ * page-aligned; the range is not such a mapping of this region, or
  * that mapping is parked (PARK) or not (UNPARK)), -EINTR, -EFAULT.
  * PARK: -EINVAL (an unnamed region), -EBADFD (the fd is parked
  * already), -EBUSY (part of the mapping lies outside the range: another
