@@ -26,14 +26,23 @@ close() one flock().  At most MAX blocks are kept, the oldest dropped
 first; unlink() through this process drops the name's block at once; a
 fork()ed child drops what it inherited.
 
+A kernel region attached by name read-write is kept too, parked
+(SHMDEV_IOC_PARK, libshmdev's shmdev_region_park()): its descriptor and
+mapping are then no users, so the module still frees the region, name
+and memory, with its last user, as if they were closed.  The reuse is
+one UNPARK, which succeeds only if the name still names that very
+region here and this process may still open it read-write; otherwise
+the kept one is dropped and the region opened afresh.  Kernel regions
+are kept under "/NAME" (a posix key never starts with a slash).  A
+mapping with a copy in a child (forked since) does not park, and is
+closed as usual.
+
 With the C extension, SharedMemory(name) and ShareableList(name=...)
-over a kept block are made in C whole (shmdev._speedups: fast_attach,
-fast_attach_list, kept_keep; python/src/attach.c and kept.c): this is
-the 2019 study's per-task path, where a line of Python costs about what
-a system call does.  So is the attach by name of a kernel region, which
-is never kept (a kept mapping would keep the region alive after its
-users closed it) but opened and mapped afresh in C.  _py_reuse() and
-_py_keep() below are the same in Python.
+over a kept block, and the attach by name of a kernel region, are made
+in C whole (shmdev._speedups: fast_attach, fast_attach_list, kept_keep;
+python/src/attach.c and kept.c): this is the 2019 study's per-task path,
+where a line of Python costs about what a system call does.
+_py_reuse() and _py_keep() below are the same in Python.
 """
 
 import ctypes
@@ -69,6 +78,11 @@ def identity(fd_or_path):
     return (st.st_dev, st.st_ino, st.st_ctime_ns, st.st_size)
 
 
+def key(backend, name):
+    """The key a block of @backend named @name is kept under."""
+    return "/" + name if backend == "kernel" else name
+
+
 def _drop(lib, kept):
     kept[MMAP].close()
     lib.region_close(kept[REGION])
@@ -80,6 +94,13 @@ def take(lib, name):
     global _dir_fd
     kept = _kept.pop(name, None)
     if kept is None:
+        return None
+    if name.startswith("/"):
+        # Kernel: users again if the name still names that region.
+        if (lib.region_unpark(kept[REGION], kept[ADDR], kept[SIZE]) == 0 and
+                lib.region_size(kept[REGION]) == kept[SIZE]):
+            return kept
+        _drop(lib, kept)
         return None
     try:
         if _dir_fd is None:
@@ -118,6 +139,8 @@ def _py_reuse(shm, key, name):
     shm._region, shm._fd, shm._mmap, shm._addr, shm._size, shm._ident = kept
     shm._name = name
     shm._buf = memoryview(shm._mmap)
+    if key.startswith("/"):
+        return True
     try:
         # _tracker.hold(), inline: a user again.
         fcntl.flock(shm._fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -133,23 +156,30 @@ def _py_reuse(shm, key, name):
 
 
 def _py_keep(shm, key):
-    """close() of @shm, a posix block this process attached by name since
-    its last fork: its mapping stays, kept under @key.  (The C extension
-    has the same: kept_keep.)"""
+    """close() of @shm, a block this process attached by name since its
+    last fork: its mapping stays, kept under @key; False if it cannot be
+    (a kernel region's that does not park), for close() to do.  (The C
+    extension has the same: kept_keep.)"""
     # mmap.close() would refuse while a view of buf exists; a view
     # (through its buffer manager) holds a reference to the mmap.
     if sys.getrefcount(shm._mmap) > 2:
         raise BufferError("cannot close exported pointers exist")
     fd = shm._fd
+    kernel = key.startswith("/")
+    if kernel and (_lib.region_park is None or
+                   _lib.region_park(shm._region, shm._addr, shm._size)):
+        return False
     kept = (shm._region, fd, shm._mmap, shm._addr, shm._size,
-            shm._ident or identity(fd))
+            None if kernel else shm._ident or identity(fd))
     if shm._views:
         shm._unbind_views()
     shm._mmap = shm._region = None
     # No longer a user (_tracker): kept or not, reused or not, a closed
     # block is the tracker's to remove once its other users have closed it.
-    fcntl.flock(fd, fcntl.LOCK_UN)
+    if not kernel:
+        fcntl.flock(fd, fcntl.LOCK_UN)
     put(_lib, key, kept)
+    return True
 
 
 def _py_attach(shm, name, size, track, backend):
@@ -185,10 +215,11 @@ except ImportError:
 
 
 def forget(lib, name):
-    """Drop the kept block of @name, if any (it is being unlinked)."""
-    kept = _kept.pop(name, None)
-    if kept is not None:
-        _drop(lib, kept)
+    """Drop the kept blocks of @name, if any (it is being unlinked)."""
+    for k in (name, "/" + name):
+        kept = _kept.pop(k, None)
+        if kept is not None:
+            _drop(lib, kept)
 
 
 def _before_fork():

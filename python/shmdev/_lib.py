@@ -85,6 +85,14 @@ region_resize = _proto("shmdev_region_resize", ctypes.c_int, P,
 region_seal = _proto("shmdev_region_seal", ctypes.c_int, P, ctypes.c_uint)
 region_notify = _proto("shmdev_region_notify", ctypes.c_int, P)
 region_wait = _proto("shmdev_region_wait", ctypes.c_int64, P, ctypes.c_int)
+try:
+    # SHMDEV_0.3: a libshmdev before it has none (nothing is kept then).
+    region_park = _proto("shmdev_region_park", ctypes.c_int, P, P,
+                         ctypes.c_size_t)
+    region_unpark = _proto("shmdev_region_unpark", ctypes.c_int, P, P,
+                           ctypes.c_size_t)
+except AttributeError:
+    region_park = region_unpark = None
 list_append = _proto("shmdev_list_append", ctypes.c_int, P, P)
 list_extend = _proto("shmdev_list_extend", ctypes.c_int, P, P,
                      ctypes.c_size_t)

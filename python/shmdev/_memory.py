@@ -146,11 +146,12 @@ class SharedMemory:
         """Open @name; True if that reused a kept mapping, which needs no
         _map()."""
         bare = name.lstrip("/")
-        if self._backend == "posix":
-            # Still mapped from an earlier attach, if the same file; and
-            # kept mapped at close() (shmdev._attached).
-            self._keep_as = bare
-            if _attached.reuse(self, bare, name):
+        if self._backend in ("posix", "kernel"):
+            # Still mapped from an earlier attach, if the same file (posix)
+            # or region (kernel, parked); and kept mapped at close()
+            # (shmdev._attached).
+            self._keep_as = _attached.key(self._backend, bare)
+            if _attached.reuse(self, self._keep_as, name):
                 return True
         raw = bare.encode()
         r = ctypes.c_void_p()
@@ -162,12 +163,13 @@ class SharedMemory:
             ret = _lib.region_open(_lib.BACKENDS["kernel"], raw,
                                    _lib.REGION_RDONLY, ctypes.byref(r))
             self._readonly = ret >= 0
+            self._keep_as = None    # only read-write mappings are kept
         if ret == -errno.ENOENT and fallback:
             ret = _lib.region_open(_lib.BACKENDS["posix"], raw, 0,
                                    ctypes.byref(r))
             if ret >= 0:
                 self._backend = "posix"
-                self._keep_as = bare
+                self._keep_as = _attached.key("posix", bare)
             else:
                 ret = -errno.ENOENT
         _lib.check(ret, "open shared memory", name)
@@ -345,8 +347,10 @@ class SharedMemory:
     def seal(self, write=False, future_write=False, grow=False, shrink=False,
              seal=False):
         """Add seals (memfd's, see fcntl(2)): write (the memory never changes
-        again; OSError(EBUSY) while a writable mapping
-        exists, this block's own included), future_write (no new writable
+        again; OSError(EBUSY) while a writable mapping exists, this
+        block's own included, and a block that another process attached
+        by name and closed, kept parked there: see docs/python.md),
+        future_write (no new writable
         mapping or read-write open), grow, shrink (no resize that way),
         seal (no further seals).  They are never removed.  With no
         argument, only reads them.  Returns the frozenset of the names of
@@ -362,6 +366,11 @@ class SharedMemory:
             if on:
                 add |= _lib.SEALS[name]
         region = self._ext_region("seal shared memory")
+        if add & (_lib.SEALS["write"] | _lib.SEALS["future_write"]) and \
+                self._name:
+            # This process's kept (parked) mapping of the region would
+            # make the write seal fail, and is no use after either.
+            _attached.forget(_lib, self._region_name())
         remap = bool(add & _lib.SEALS["write"]) and not self._readonly
         if remap:
             # Our own writable mapping would make the seal fail (EBUSY).
@@ -410,9 +419,9 @@ class SharedMemory:
             self._buf = None
         if self._mmap is not None:
             if (self._keep_as is not None and self._region is not None and
-                    self._generation == _attached._generation):
+                    self._generation == _attached._generation and
+                    _attached.keep(self, self._keep_as)):
                 # Kept mapped for the next attach (shmdev._attached).
-                _attached.keep(self, self._keep_as)
                 return
             self._mmap.close()
             self._mmap = None

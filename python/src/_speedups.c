@@ -73,7 +73,7 @@ static int speedups_exec(PyObject *m)
 	};
 	size_t i;
 
-	if (kept_init() || attach_init() ||
+	if (kept_init() ||
 	    PyModule_AddFunctions(m, attach_methods))
 		return -1;
 	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)

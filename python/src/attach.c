@@ -6,10 +6,11 @@
  *
  * - posix: a block this process keeps mapped since an earlier close()
  *   (kept.c, and shmdev/_attached.py which says why that is safe);
- * - kernel: the region opened by name and mapped afresh, which is what
- *   SharedMemory.__init__ does for it, with no Python and no ctypes in
- *   between.  Nothing is kept at close(): a kept mapping would keep the
- *   region, which the module frees with its last user, alive.
+ * - kernel: a region this process keeps parked since an earlier close()
+ *   (kept.c: no user, so the module still frees it with its last user),
+ *   if UNPARK finds the name still names it; else the region opened by
+ *   name and mapped afresh, which is what SharedMemory.__init__ does for
+ *   it, with no Python and no ctypes in between.
  *
  * Anything else, or anything unusual (an odd name or size, a subclass
  * without the leading slash, an open that fails), returns False without
@@ -36,7 +37,6 @@
 
 static PyObject *void_p_type;	/* ctypes.c_void_p */
 static PyObject *mmap_type;	/* mmap.mmap */
-static PyObject *s_kernel;	/* "kernel" */
 
 /*
  * A list's block up to this size is mapped with MAP_POPULATE: its creator
@@ -148,6 +148,9 @@ static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track,
 
 	if (!cname)
 		return -1;
+	ret = kept_attach(shm, name, track, 1);
+	if (ret)
+		return ret;
 	Py_BEGIN_ALLOW_THREADS
 	ret = shmdev_region_open(SHMDEV_BACKEND_KERNEL, cname, 0, &r);
 	Py_END_ALLOW_THREADS
@@ -176,7 +179,8 @@ static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track,
 			  (unsigned long long)(uintptr_t)addr,
 			  (Py_ssize_t)size, Py_None);
 	slash = PyUnicode_Concat(s_slash, name);
-	if (k && slash && !shm_made(shm, track, s_kernel, Py_None) &&
+	/* Kept parked at close() under "/name" (kept.c). */
+	if (k && slash && !shm_made(shm, track, s_kernel, slash) &&
 	    !shm_adopt(shm, k, slash))
 		ret = 1;
 	else
@@ -214,7 +218,7 @@ static int attach(PyObject *shm, PyObject *name, PyObject *size,
 	if (slash != Py_True)
 		return slash ? 0 : -1;
 	if (b == SHMDEV_BACKEND_POSIX)
-		return kept_attach(shm, name, track);
+		return kept_attach(shm, name, track, 0);
 	return kernel_attach(shm, name, track, list);
 }
 
@@ -307,9 +311,3 @@ PyMethodDef attach_methods[] = {
 	  "name=name, backend=backend), whole, the same way" },
 	{ NULL }
 };
-
-int attach_init(void)
-{
-	s_kernel = PyUnicode_InternFromString("kernel");
-	return s_kernel ? 0 : -1;
-}

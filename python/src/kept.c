@@ -1,22 +1,25 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /*
- * The posix half of the attach by name made in C (attach.c has the
+ * The kept half of the attach by name made in C (attach.c has the
  * rest): reusing a block kept mapped since an earlier close() in this
  * process (shmdev/_attached.py, which has the same in pure Python and
- * says why it is safe), and keeping one at close().  A reuse is one
- * fstatat() (is the name still that very file?), the tracker's flock()
- * taken again (a user again; kept_keep() releases it, as a closed block
- * is no user), and the attributes that SharedMemory.__init__ would set,
- * with no Python run in between.
+ * says why it is safe), and keeping one at close().  A posix reuse is
+ * one fstatat() (is the name still that very file?), the tracker's
+ * flock() taken again (a user again; kept_keep() releases it, as a
+ * closed block is no user), and the attributes that
+ * SharedMemory.__init__ would set, with no Python run in between.  A
+ * kernel region is kept parked (kept under "/NAME"): its reuse is one
+ * UNPARK, which checks that the name still names it.
  *
- *   kept_attach(shm, name, track)		(C, for attach.c)
- *	SharedMemory(name, track=track, backend="posix") into @shm when a
- *	block is kept under @name.
+ *   kept_attach(shm, name, track, kernel)	(C, for attach.c)
+ *	SharedMemory(name, track=track, backend="posix" or "kernel") into
+ *	@shm when a block is kept under @name ("/" + @name: kernel).
  *   kept_reuse(shm, key, name) -> bool
  *	the same from within __init__ (the backend resolved to posix):
  *	@shm takes the block kept under @key, named @name.
- *   kept_keep(shm, key)
- *	close() of @shm: its mapping kept under @key.
+ *   kept_keep(shm, key) -> bool
+ *	close() of @shm: its mapping kept under @key, if it can be (a
+ *	kernel region's parks).
  *
  * The dict of kept blocks, the function that drops one, the limit and
  * the module whose _generation counts forks are _attached's, given once
@@ -46,8 +49,8 @@ enum { K_REGION, K_FD, K_MMAP, K_ADDR, K_SIZE, K_IDENT, K_LEN };
  * set (speedups.h). */
 PyObject *s_region, *s_fd, *s_mmap, *s_addr, *s_size, *s_ident, *s_name,
 	 *s_buf, *s_views, *s_unbind, *s_prepend, *s_slash, *s_generation,
-	 *s_track, *s_backend, *s_posix, *s_keep_as, *s_shm, *s_close,
-	 *empty_tuple, *zero;
+	 *s_track, *s_backend, *s_posix, *s_kernel, *s_keep_as, *s_shm,
+	 *s_close, *empty_tuple, *zero;
 
 static PyObject *ident_of(const struct stat *st)
 {
@@ -71,6 +74,58 @@ static int same_file(PyObject *ident, const struct stat *st)
 	same = PyObject_RichCompareBool(ident, now, Py_EQ);
 	Py_DECREF(now);
 	return same;
+}
+
+/* Whether @key is a kernel region's ("/NAME"). */
+static int kernel_key(PyObject *key)
+{
+	return PyUnicode_GET_LENGTH(key) && PyUnicode_READ_CHAR(key, 0) == '/';
+}
+
+/* The libshmdev handle that @region, a ctypes.c_void_p, holds; NULL with
+ * an error. */
+static struct shmdev_region *region_ptr(PyObject *region)
+{
+	PyObject *v = PyObject_GetAttrString(region, "value");
+	void *p = NULL;
+
+	if (!v)
+		return NULL;
+	if (v != Py_None)
+		p = PyLong_AsVoidPtr(v);
+	Py_DECREF(v);
+	if (!p && !PyErr_Occurred())
+		PyErr_SetString(PyExc_ValueError, "shmdev: no region");
+	return p;
+}
+
+/*
+ * PARK (@park) or UNPARK the region @region's mapping at @addr of @size
+ * bytes: 1 if done (an unpark: and the region is still that size), 0
+ * if not, -1 on error.  A park may end the region (its last user), which
+ * frees its memory: without the GIL.
+ */
+static int park_kept(PyObject *region, PyObject *addr, PyObject *size,
+		     int park)
+{
+	struct shmdev_region *r = region_ptr(region);
+	void *a;
+	size_t n;
+	int ret;
+
+	if (!r)
+		return -1;
+	a = PyLong_AsVoidPtr(addr);
+	n = PyLong_AsSize_t(size);
+	if (PyErr_Occurred())
+		return -1;
+	if (!park)
+		return !shmdev_region_unpark(r, a, n) &&
+		       shmdev_region_size(r) == n;
+	Py_BEGIN_ALLOW_THREADS
+	ret = shmdev_region_park(r, a, n);
+	Py_END_ALLOW_THREADS
+	return !ret;
 }
 
 static int drop(PyObject *kept)
@@ -167,15 +222,25 @@ static PyObject *take(PyObject *key)
 		PyErr_SetString(PyExc_TypeError, "shmdev: a kept block is a tuple");
 		goto error;
 	}
-	path = PyUnicode_AsUTF8(key);
-	if (!path)
-		goto error;
-	if (shm_dir < 0)
-		shm_dir = open("/dev/shm", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (shm_dir >= 0 && fstatat(shm_dir, path, &st, 0) == 0) {
-		same = same_file(PyTuple_GET_ITEM(k, K_IDENT), &st);
+	if (kernel_key(key)) {
+		/* A user again if the name still names that region. */
+		same = park_kept(PyTuple_GET_ITEM(k, K_REGION),
+				 PyTuple_GET_ITEM(k, K_ADDR),
+				 PyTuple_GET_ITEM(k, K_SIZE), 0);
 		if (same < 0)
 			goto error;
+	} else {
+		path = PyUnicode_AsUTF8(key);
+		if (!path)
+			goto error;
+		if (shm_dir < 0)
+			shm_dir = open("/dev/shm",
+				       O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (shm_dir >= 0 && fstatat(shm_dir, path, &st, 0) == 0) {
+			same = same_file(PyTuple_GET_ITEM(k, K_IDENT), &st);
+			if (same < 0)
+				goto error;
+		}
 	}
 	if (same)
 		return k;
@@ -203,7 +268,8 @@ static PyObject *kept_reuse(PyObject *Py_UNUSED(mod), PyObject *const *args,
 			return NULL;
 		Py_RETURN_FALSE;
 	}
-	ret = shm_adopt(args[0], k, args[2]) || relock(args[0], k, args[2]);
+	ret = shm_adopt(args[0], k, args[2]) ||
+	      (!kernel_key(args[1]) && relock(args[0], k, args[2]));
 	Py_DECREF(k);
 	if (ret)
 		return NULL;
@@ -217,47 +283,53 @@ int kept_has(PyObject *name)
 }
 
 /*
- * SharedMemory(@name, track=@track, backend="posix") into @shm, made but
- * not initialized, when a block is kept under @name (attach.c checked
- * the rest): what __init__ would set, set here.  1 if so, 0 with @shm
- * untouched when none is (any more), -1 on error.
+ * SharedMemory(@name, track=@track, backend="posix", or "kernel" if
+ * @kernel) into @shm, made but not initialized, when a block is kept
+ * under @name ("/" + @name: kernel; attach.c checked the rest): what
+ * __init__ would set, set here.  1 if so, 0 with @shm untouched when
+ * none is (any more), -1 on error.
  */
-int kept_attach(PyObject *shm, PyObject *name, PyObject *track)
+int kept_attach(PyObject *shm, PyObject *name, PyObject *track, int kernel)
 {
-	PyObject *k, *slash;
+	PyObject *k = NULL, *slash, *key;
 	int ret;
 
 	if (!kept_dict || !PyDict_GET_SIZE(kept_dict))
 		return 0;
-	ret = kept_has(name);
-	if (ret <= 0)
-		return ret;
-	k = take(name);
-	if (!k)
-		return PyErr_Occurred() ? -1 : 0;
 	slash = PyUnicode_Concat(s_slash, name);
+	if (!slash)
+		return -1;
+	key = kernel ? slash : name;
+	ret = kept_has(key);
+	if (ret <= 0)
+		goto out;
+	k = take(key);
+	if (!k) {
+		ret = PyErr_Occurred() ? -1 : 0;
+		goto out;
+	}
 	ret = -1;
-	if (slash && !shm_made(shm, track, s_posix, name))
+	if (!shm_made(shm, track, kernel ? s_kernel : s_posix, key))
 		ret = shm_adopt(shm, k, slash);
 	if (!ret) {
 		/* Made: from here on close() tidies up. */
-		ret = relock(shm, k, slash);
-		Py_DECREF(k);
-		Py_DECREF(slash);
-		return ret ? -1 : 1;
+		ret = !kernel && relock(shm, k, slash) ? -1 : 1;
+		goto out;
 	}
 	{
-		/* Not half made: kept again as it was. */
+		/* Not half made: kept again as it was (a kernel one unparked:
+		 * it is a user, closed when dropped). */
 		PyObject *type, *value, *tb;
 
 		PyErr_Fetch(&type, &value, &tb);
-		if (PyDict_SetItem(kept_dict, name, k))
+		if (PyDict_SetItem(kept_dict, key, k))
 			PyErr_Clear();
 		PyErr_Restore(type, value, tb);
 	}
-	Py_DECREF(k);
-	Py_XDECREF(slash);
-	return -1;
+out:
+	Py_XDECREF(k);
+	Py_DECREF(slash);
+	return ret;
 }
 
 /* The object @ref refers to, a new reference, or NULL if it is gone
@@ -367,7 +439,7 @@ static PyObject *kept_keep(PyObject *Py_UNUSED(mod), PyObject *const *args,
 {
 	PyObject *shm, *key, *mm = NULL, *k = NULL, *ident = NULL;
 	PyObject *vals[K_LEN] = { NULL };
-	int fd, i;
+	int fd, i, kernel, parked;
 
 	if (nargs != 2)
 		return PyErr_Format(PyExc_TypeError, "kept_keep() takes 2 arguments");
@@ -400,7 +472,19 @@ static PyObject *kept_keep(PyObject *Py_UNUSED(mod), PyObject *const *args,
 	fd = PyLong_AsLong(vals[K_FD]);
 	if (fd == -1 && PyErr_Occurred())
 		goto error;
-	if (ident == Py_None) {
+	kernel = kernel_key(key);
+	if (kernel) {
+		/* No user from here on, or not kept: close() does it all. */
+		parked = park_kept(vals[K_REGION], vals[K_ADDR], vals[K_SIZE], 1);
+		if (parked <= 0) {
+			for (i = 0; i < K_LEN; i++)
+				Py_XDECREF(vals[i]);
+			Py_DECREF(ident);
+			if (parked < 0)
+				return NULL;
+			Py_RETURN_FALSE;
+		}
+	} else if (ident == Py_None) {
 		struct stat st;
 
 		Py_DECREF(ident);
@@ -428,11 +512,12 @@ static PyObject *kept_keep(PyObject *Py_UNUSED(mod), PyObject *const *args,
 		goto error;
 	/* No longer a user (_tracker): kept or not, a closed block is the
 	 * tracker's to remove once its other users have closed it. */
-	flock(fd, LOCK_UN);
+	if (!kernel)
+		flock(fd, LOCK_UN);
 	if (put(key, k))
 		goto error;
 	Py_DECREF(k);
-	Py_RETURN_NONE;
+	Py_RETURN_TRUE;
 error:
 	for (i = 0; i < K_LEN; i++)
 		Py_XDECREF(vals[i]);
@@ -471,7 +556,7 @@ PyMethodDef kept_methods[] = {
 	{ "kept_reuse", (PyCFunction)(void (*)(void))kept_reuse, METH_FASTCALL,
 	  "kept_reuse(shm, key, name) -> bool: attach @shm to the block kept under @key" },
 	{ "kept_keep", (PyCFunction)(void (*)(void))kept_keep, METH_FASTCALL,
-	  "kept_keep(shm, key): close() of @shm, its mapping kept under @key" },
+	  "kept_keep(shm, key) -> bool: close() of @shm, its mapping kept under @key" },
 	{ NULL }
 };
 
@@ -494,6 +579,7 @@ int kept_init(void)
 	INTERN(s_track, "_track");
 	INTERN(s_backend, "_backend");
 	INTERN(s_posix, "posix");
+	INTERN(s_kernel, "kernel");
 	INTERN(s_keep_as, "_keep_as");
 	INTERN(s_shm, "shm");
 	INTERN(s_close, "close");

@@ -38,14 +38,13 @@ void list_view_unbind(PyObject *self);
  */
 extern PyMethodDef kept_methods[], attach_methods[];
 int kept_init(void);
-int attach_init(void);
 extern PyObject *s_region, *s_fd, *s_mmap, *s_addr, *s_size, *s_ident,
 	*s_name, *s_buf, *s_views, *s_unbind, *s_prepend, *s_slash,
-	*s_generation, *s_track, *s_backend, *s_posix, *s_keep_as, *s_shm,
-	*s_close, *empty_tuple, *zero;
+	*s_generation, *s_track, *s_backend, *s_posix, *s_kernel, *s_keep_as,
+	*s_shm, *s_close, *empty_tuple, *zero;
 extern PyObject *attached_mod;	/* shmdev._attached */
 int kept_has(PyObject *name);
-int kept_attach(PyObject *shm, PyObject *name, PyObject *track);
+int kept_attach(PyObject *shm, PyObject *name, PyObject *track, int kernel);
 int shm_adopt(PyObject *shm, PyObject *k, PyObject *name);
 int shm_made(PyObject *shm, PyObject *track, PyObject *backend,
 	     PyObject *keep_as);

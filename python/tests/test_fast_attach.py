@@ -1,8 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """The attach by name of a kernel region made in C (shmdev._speedups'
 fast_attach, python/src/attach.c): the same object as __init__ makes,
-nothing kept at close(), and every case it does not take left to
-__init__ whole."""
+kept parked at close() and reused, and every case it does not take left
+to __init__ whole."""
 
 import ctypes
 import errno
@@ -81,14 +81,24 @@ class KernelAttachInC(unittest.TestCase):
         fast.resize(3 * 4096)
         self.assertEqual(self.made.wait(timeout=0), 1)
 
-    def test_nothing_kept_region_gone_with_last_user(self):
+    def test_kept_parked_region_gone_with_last_user(self):
         a = SharedMemory(self.name, backend="kernel")
+        addr = a._addr
         a.close()
-        self.assertNotIn(self.name, _attached._kept)
+        self.assertIn("/" + self.name, _attached._kept)
+        # Reused in C: the same mapping, no _open.
+        with mock.patch.object(SharedMemory, "_open", _fail_open):
+            b = SharedMemory(self.name, backend="kernel")
+        self.assertEqual(b._addr, addr)
+        b.buf[:2] = b"hi"
+        self.assertEqual(bytes(self.made.buf[:2]), b"hi")
+        b.close()
+        # Parked, no user: the region goes with its creator's close().
         self.made.close()
         self.assertNotIn(self.name, common.blocks("kernel"))
         with self.assertRaises(FileNotFoundError):
             SharedMemory(self.name, backend="kernel")
+        self.assertNotIn("/" + self.name, _attached._kept)
 
     def test_missing_name(self):
         with self.assertRaises(FileNotFoundError) as cm:
