@@ -34,9 +34,11 @@
  * (mm/memfd.c): shared mappings that could write are counted in
  * region->writers, as i_mmap_writable counts them for a file, and
  * SHMDEV_SEAL_WRITE denies new ones by making the count negative
- * (shmdev_writers_deny()).  The inode's own i_mmap_writable cannot serve:
- * before 6.7, mmap(2) counts a mapping there only after ->mmap (on
+ * (shmdev_writers_deny()).  The inode's own i_mmap_writable cannot
+ * serve: before 6.7, mmap(2) counts a mapping there only after ->mmap (on
  * vm_file, our map file), unconditionally, so a deny would be undone.
+ * Parked mappings (kmod/park.c) are counted apart: the seal takes their
+ * pages, and their faults fail, instead.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -50,16 +52,7 @@
 #include "compat.h"
 #include "shmdev.h"
 
-/* A map file's private data, one per mmap(2) of a region fd. */
-struct shmdev_map {
-	struct shmdev_region *region;	/* a user's reference, or pinned */
-	/* What shmem installed; written by each mmap, always the same value. */
-	const struct vm_operations_struct *vm_ops;
-	unsigned long flags;		/* SHMDEV_PARKED (kmod/park.c) */
-	atomic_t nvmas;			/* its mappings, all processes */
-};
-
-static struct shmdev_map *shmdev_vma_map(struct vm_area_struct *vma)
+struct shmdev_map *shmdev_vma_map(struct vm_area_struct *vma)
 {
 	return vma->vm_file->private_data;
 }
@@ -81,20 +74,33 @@ static bool shmdev_vma_may_write(struct vm_area_struct *vma)
 }
 
 /*
- * A copy of a mapping (fork, split, mremap) is counted as its original
- * was: a writable original exists, so the write seal is not in force
- * and the count is not negative.
+ * Count @vma, @delta 1 or -1, in its map file and, if it could write, as
+ * a writer of the region, parked or not as its map file is.  A copy of a
+ * mapping (fork, split, mremap) is counted as its original was: a
+ * writable original that is a user exists, so the write seal is not in
+ * force and the count is not negative.
  */
-static void shmdev_vm_open(struct vm_area_struct *vma)
+static void shmdev_vma_count(struct vm_area_struct *vma, int delta)
 {
-	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
 	struct shmdev_map *m = shmdev_vma_map(vma);
 	struct shmdev_region *r = m->region;
 
-	atomic_inc(&m->nvmas);
-	atomic_inc(&r->nmaps);
-	if (shmdev_vma_may_write(vma))
-		atomic_inc(&r->writers);
+	spin_lock(&m->lock);
+	m->nvmas += delta;
+	if (shmdev_vma_may_write(vma)) {
+		m->nwriters += delta;
+		atomic_add(delta, test_bit(SHMDEV_PARKED, &m->flags) ?
+			   &r->parked_writers : &r->writers);
+	}
+	spin_unlock(&m->lock);
+	atomic_add(delta, &r->nmaps);
+}
+
+static void shmdev_vm_open(struct vm_area_struct *vma)
+{
+	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
+
+	shmdev_vma_count(vma, 1);
 	if (ops->open)
 		ops->open(vma);
 }
@@ -102,29 +108,52 @@ static void shmdev_vm_open(struct vm_area_struct *vma)
 static void shmdev_vm_close(struct vm_area_struct *vma)
 {
 	const struct vm_operations_struct *ops = shmdev_shmem_ops(vma);
-	struct shmdev_map *m = shmdev_vma_map(vma);
-	struct shmdev_region *r = m->region;
 
 	if (ops->close)
 		ops->close(vma);
-	if (shmdev_vma_may_write(vma))
-		atomic_dec(&r->writers);
-	atomic_dec(&r->nmaps);
-	atomic_dec(&m->nvmas);
+	shmdev_vma_count(vma, -1);
 }
 
+/*
+ * A parked mapping that could write is no writer: the write seal may land
+ * while it exists, and then no page may be mapped into it again.  shmem
+ * returns the page locked, and the core maps it before unlocking it; the
+ * check comes after the lock, so a seal either is seen here or finds
+ * this fault done when it locks the page (shmdev_shmem_unmap_all()) and
+ * then unmaps what it mapped.  The barrier pairs with the seal's, for a
+ * page that shmem adds to the file now.
+ */
 static vm_fault_t shmdev_vm_fault(struct vm_fault *vmf)
 {
-	return shmdev_shmem_ops(vmf->vma)->fault(vmf);
+	struct vm_area_struct *vma = vmf->vma;
+	struct shmdev_map *m = shmdev_vma_map(vma);
+	vm_fault_t ret = shmdev_shmem_ops(vma)->fault(vmf);
+	struct folio *folio;
+
+	if (!(ret & VM_FAULT_LOCKED) || !test_bit(SHMDEV_PARKED, &m->flags) ||
+	    !shmdev_vma_may_write(vma))
+		return ret;
+	smp_mb();	/* the page, then the seals: see above */
+	if (!(READ_ONCE(m->region->seals) & SHMDEV_SEAL_WRITE))
+		return ret;
+	folio = page_folio(vmf->page);
+	vmf->page = NULL;
+	folio_unlock(folio);
+	folio_put(folio);
+	return VM_FAULT_SIGBUS;
 }
 
-/* shmem's fault-around, which ipc/shm.c does not forward. */
+/*
+ * shmem's fault-around, which ipc/shm.c does not forward; none for a
+ * parked mapping, whose every page comes through shmdev_vm_fault().
+ */
 static vm_fault_t shmdev_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
 				      pgoff_t end)
 {
 	const struct vm_operations_struct *ops = shmdev_shmem_ops(vmf->vma);
 
-	if (!ops->map_pages)
+	if (!ops->map_pages ||
+	    test_bit(SHMDEV_PARKED, &shmdev_vma_map(vmf->vma)->flags))
 		return 0;
 	return ops->map_pages(vmf, start, end);
 }
@@ -200,6 +229,12 @@ static const struct vm_operations_struct shmdev_vm_ops = {
 #endif
 };
 
+/* Whether @vma maps a region, through one of its map files. */
+bool shmdev_vma_is_map(struct vm_area_struct *vma)
+{
+	return vma->vm_ops == &shmdev_vm_ops;
+}
+
 /*
  * Admit a new mapping past the write seals, as memfd_check_seals_mmap()
  * does: once SHMDEV_SEAL_WRITE or SHMDEV_SEAL_FUTURE_WRITE is in force,
@@ -263,7 +298,11 @@ static int shmdev_map_mmap(struct file *file, struct vm_area_struct *vma)
 	}
 	WRITE_ONCE(m->vm_ops, vma->vm_ops);
 	vma->vm_ops = &shmdev_vm_ops;
-	atomic_inc(&m->nvmas);
+	/* Counted in region->writers by shmdev_map_admit() already. */
+	spin_lock(&m->lock);
+	m->nvmas++;
+	m->nwriters += counted;
+	spin_unlock(&m->lock);
 	atomic_inc(&r->nmaps);
 	return 0;
 
@@ -286,72 +325,6 @@ int shmdev_writers_deny(struct shmdev_region *r)
 void shmdev_writers_allow(struct shmdev_region *r)
 {
 	atomic_inc(&r->writers);
-}
-
-/*
- * The map file of @r whose mappings in the caller cover [@addr, @addr +
- * @len) with no gap, the first starting at @addr; *@nvmas is how many
- * there are.  ERR_PTR(-EINVAL) when the range is anything else.  The
- * caller holds current's mmap_lock, for reading at least: its mappings
- * stay as they are, and no new copy of them (a fork, a remap) appears.
- */
-struct shmdev_map *shmdev_map_find(struct shmdev_region *r,
-				   unsigned long addr, unsigned long len,
-				   int *nvmas)
-{
-	struct mm_struct *mm = current->mm;
-	struct vm_area_struct *vma;
-	struct shmdev_map *m = NULL;
-	unsigned long end = addr + len;
-	int n = 0;
-
-	mmap_assert_locked(mm);
-	while (addr < end) {
-		vma = vma_lookup(mm, addr);
-		if (!vma || vma->vm_start != addr || vma->vm_end > end ||
-		    vma->vm_ops != &shmdev_vm_ops)
-			return ERR_PTR(-EINVAL);
-		if (m && shmdev_vma_map(vma) != m)
-			return ERR_PTR(-EINVAL);
-		m = shmdev_vma_map(vma);
-		if (m->region != r)
-			return ERR_PTR(-EINVAL);
-		addr = vma->vm_end;
-		n++;
-	}
-	*nvmas = n;
-	return m ? m : ERR_PTR(-EINVAL);
-}
-
-/*
- * PARK: @m, whose mappings all lie where the caller found them (the
- * caller's user reference is then @m's to drop).  PARK and UNPARK hold
- * the region's resize_lock (kmod/park.c).
- */
-int shmdev_map_park(struct shmdev_map *m, int nvmas)
-{
-	if (atomic_read(&m->nvmas) != nvmas)
-		return -EBUSY;
-	if (test_and_set_bit(SHMDEV_PARKED, &m->flags))
-		return -EINVAL;
-	shmdev_region_pin(m->region);
-	return 0;
-}
-
-bool shmdev_map_parked(struct shmdev_map *m)
-{
-	return test_bit(SHMDEV_PARKED, &m->flags);
-}
-
-/*
- * UNPARK: the parked @m is a user again, with a new reference (the
- * caller holds one, so the region lives).
- */
-void shmdev_map_unpark(struct shmdev_map *m)
-{
-	clear_bit(SHMDEV_PARKED, &m->flags);
-	shmdev_region_get(m->region);
-	shmdev_region_unpin(m->region);
 }
 
 /*
@@ -445,6 +418,8 @@ static struct file *shmdev_map_file(struct shmdev_region *r, int oflags)
 		return ERR_PTR(-ENOMEM);
 	m->region = r;
 	m->flags = BIT(SHMDEV_PARKED);
+	m->rdwr = oflags == O_RDWR;
+	spin_lock_init(&m->lock);
 	/*
 	 * The new dentry owns this inode reference, and the file this
 	 * module reference (its fput drops f_op->owner); both ours to drop
@@ -498,7 +473,7 @@ int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma)
 	if (!shmdev_region_tryget(r))
 		return -EBADFD;
 	m = map->private_data;
-	clear_bit(SHMDEV_PARKED, &m->flags);
+	clear_bit(SHMDEV_PARKED, &m->flags);	/* no mapping counted yet */
 	shmdev_region_unpin(r);
 	return shmdev_map_mmap(map, vma);
 }

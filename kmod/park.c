@@ -25,12 +25,103 @@
  * reading, which keeps them as they are and keeps any new copy of them
  * (fork, remap) out, and drop users' references only after both locks are
  * released: the last one truncates under the shmem inode's lock.
+ *
+ * A parked mapping that could write counts in the region's
+ * parked_writers, not in its writers (kmod/mmap.c), so the write seal
+ * does not wait for it: the seal unmaps the region's pages from every
+ * mapping instead, after which a parked mapping that could write maps
+ * none again (SIGBUS) and is never unparked.
  */
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
 
 #include "compat.h"
 #include "shmdev.h"
+
+/*
+ * The map file of @r whose mappings in the caller cover [@addr, @addr +
+ * @len) with no gap, the first starting at @addr; *@nvmas is how many
+ * there are.  ERR_PTR(-EINVAL) when the range is anything else.  The
+ * caller holds current's mmap_lock, for reading at least: its mappings
+ * stay as they are, and no new copy of them (a fork, a remap) appears.
+ */
+static struct shmdev_map *shmdev_map_find(struct shmdev_region *r,
+					  unsigned long addr,
+					  unsigned long len, int *nvmas)
+{
+	struct mm_struct *mm = current->mm;
+	struct vm_area_struct *vma;
+	struct shmdev_map *m = NULL;
+	unsigned long end = addr + len;
+	int n = 0;
+
+	mmap_assert_locked(mm);
+	while (addr < end) {
+		vma = vma_lookup(mm, addr);
+		if (!vma || vma->vm_start != addr || vma->vm_end > end ||
+		    !shmdev_vma_is_map(vma))
+			return ERR_PTR(-EINVAL);
+		if (m && shmdev_vma_map(vma) != m)
+			return ERR_PTR(-EINVAL);
+		m = shmdev_vma_map(vma);
+		if (m->region != r)
+			return ERR_PTR(-EINVAL);
+		addr = vma->vm_end;
+		n++;
+	}
+	*nvmas = n;
+	return m ? m : ERR_PTR(-EINVAL);
+}
+
+/* Move @m's writers between the region's two counts, under @m's lock. */
+static void shmdev_map_move_writers(struct shmdev_map *m, bool park)
+{
+	struct shmdev_region *r = m->region;
+
+	lockdep_assert_held(&m->lock);
+	atomic_add(park ? -m->nwriters : m->nwriters, &r->writers);
+	atomic_add(park ? m->nwriters : -m->nwriters, &r->parked_writers);
+}
+
+/*
+ * PARK: @m, whose mappings all lie where the caller found them (the
+ * caller's user reference is then @m's to drop).  Under the region's
+ * resize_lock, which SEAL also takes: no write seal is in force while @m
+ * has writers that are users.
+ */
+static int shmdev_map_park(struct shmdev_map *m, int nvmas)
+{
+	int ret = 0;
+
+	spin_lock(&m->lock);
+	if (m->nvmas != nvmas) {
+		ret = -EBUSY;
+	} else if (test_bit(SHMDEV_PARKED, &m->flags)) {
+		ret = -EINVAL;
+	} else {
+		set_bit(SHMDEV_PARKED, &m->flags);
+		shmdev_map_move_writers(m, true);
+	}
+	spin_unlock(&m->lock);
+	if (!ret)
+		shmdev_region_pin(m->region);
+	return ret;
+}
+
+/*
+ * UNPARK: the parked @m is a user again, with a new reference (the
+ * caller holds one, so the region lives).  The caller checked that no
+ * write seal is in force if @m may write, under resize_lock.
+ */
+static void shmdev_map_unpark(struct shmdev_map *m)
+{
+	spin_lock(&m->lock);
+	clear_bit(SHMDEV_PARKED, &m->flags);
+	shmdev_map_move_writers(m, false);
+	spin_unlock(&m->lock);
+	shmdev_region_get(m->region);
+	shmdev_region_unpin(m->region);
+}
 
 static int shmdev_park_check(const struct shmdev_park *p)
 {
@@ -99,12 +190,12 @@ out_unlock:
 }
 
 /*
- * May the caller open @r with @file's mode, as OPEN would?  Under
- * resize_lock, as shmdev_region_file_rdwr() checks the seals.
+ * May the caller open @r read-write if @rdwr, else read-only, as OPEN
+ * would?  Under resize_lock, as shmdev_region_file_rdwr() checks the
+ * seals.
  */
-static int shmdev_unpark_allowed(struct file *file, struct shmdev_region *r)
+static int shmdev_unpark_allowed(bool rdwr, struct shmdev_region *r)
 {
-	bool rdwr = file->f_mode & FMODE_WRITE;
 	int want = SHMDEV_MAY_READ;
 
 	if (rdwr)
@@ -149,8 +240,8 @@ long shmdev_cmd_unpark(struct file *file, void *karg,
 		goto out_put;
 	}
 	/* Another thread's UNPARK of the file won the race. */
-	ret = shmdev_handle_parked(file) ? shmdev_unpark_allowed(file, r) :
-					   -EINVAL;
+	ret = shmdev_handle_parked(file) ?
+	      shmdev_unpark_allowed(file->f_mode & FMODE_WRITE, r) : -EINVAL;
 	if (ret)
 		goto out_unlock;
 	if (p->len) {
@@ -159,9 +250,12 @@ long shmdev_cmd_unpark(struct file *file, void *karg,
 			goto out_unlock;
 		}
 		m = shmdev_map_find(r, p->addr, p->len, &nvmas);
-		if (IS_ERR(m) || !shmdev_map_parked(m))
+		if (IS_ERR(m) || !test_bit(SHMDEV_PARKED, &m->flags))
 			ret = -EINVAL;
-		else
+		/* A mapping that may write, through a read-only fd too. */
+		else if (m->rdwr)
+			ret = shmdev_unpark_allowed(true, r);
+		if (!ret)
 			shmdev_map_unpark(m);
 		mmap_read_unlock(mm);
 		if (ret)

@@ -111,6 +111,8 @@ struct shmdev_region {
 	 * mapping's i_mmap_writable counts.
 	 */
 	atomic_t writers;
+	/* Parked mappings that could write (kmod/park.c): none keep a seal out. */
+	atomic_t parked_writers;
 	wait_queue_head_t bell;		/* the doorbell's waiters */
 	u64 events;			/* rings and resizes, under bell.lock */
 	struct file *shmem;		/* the memory, never handed out */
@@ -141,6 +143,25 @@ struct shmdev_handle {
 
 /* The bit, in a handle's or a map file's flags, of a parked file. */
 #define SHMDEV_PARKED	0
+
+/*
+ * A map file's private data (kmod/mmap.c), one per mmap(2) of a region
+ * fd.  Its
+ * mappings that could write count in region->writers while it is a user,
+ * in region->parked_writers while it is parked (kmod/park.c): a parked
+ * mapping does not keep the write seal out, which takes its pages away
+ * instead (shmdev_vm_fault(), kmod/seal.c).
+ */
+struct shmdev_map {
+	struct shmdev_region *region;	/* a user's reference, or pinned */
+	/* What shmem installed; written by each mmap, always the same value. */
+	const struct vm_operations_struct *vm_ops;
+	unsigned long flags;		/* SHMDEV_PARKED, changed under @lock */
+	spinlock_t lock;		/* @nvmas, @nwriters, the counts' moves */
+	int nvmas;			/* its mappings, all processes */
+	int nwriters;			/* those that could write */
+	bool rdwr;			/* made from a read-write region fd */
+};
 
 /* The region of one of our region fds' files. */
 static inline struct shmdev_region *shmdev_region_of(struct file *file)
@@ -271,6 +292,7 @@ u64 shmdev_region_huge_bytes(struct shmdev_region *r);
 bool shmdev_region_pinned(struct shmdev_region *r);
 int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len);
 int shmdev_shmem_set_size(struct file *shmem, loff_t size);
+void shmdev_shmem_unmap_all(struct file *shmem);
 
 /* mmap.c */
 int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma);
@@ -281,13 +303,8 @@ unsigned long shmdev_region_get_unmapped_area(struct file *file,
 					      unsigned long flags);
 int shmdev_writers_deny(struct shmdev_region *r);
 void shmdev_writers_allow(struct shmdev_region *r);
-struct shmdev_map;
-struct shmdev_map *shmdev_map_find(struct shmdev_region *r,
-				   unsigned long addr, unsigned long len,
-				   int *nvmas);
-int shmdev_map_park(struct shmdev_map *m, int nvmas);
-bool shmdev_map_parked(struct shmdev_map *m);
-void shmdev_map_unpark(struct shmdev_map *m);
+struct shmdev_map *shmdev_vma_map(struct vm_area_struct *vma);
+bool shmdev_vma_is_map(struct vm_area_struct *vma);
 
 /* park.c */
 long shmdev_cmd_park(struct file *file, void *karg, struct shmdev_newfd *nfd);
