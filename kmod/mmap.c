@@ -37,8 +37,8 @@
  * (shmdev_writers_deny()).  The inode's own i_mmap_writable cannot
  * serve: before 6.7, mmap(2) counts a mapping there only after ->mmap (on
  * vm_file, our map file), unconditionally, so a deny would be undone.
- * Parked mappings (kmod/park.c) are counted apart: the seal takes their
- * pages, and their faults fail, instead.
+ * Parked mappings (kmod/park.c) are counted too: they still map the
+ * region's memory, and could write to it.
  */
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -74,11 +74,11 @@ static bool shmdev_vma_may_write(struct vm_area_struct *vma)
 }
 
 /*
- * Count @vma, @delta 1 or -1, in its map file and, if it could write, as
- * a writer of the region, parked or not as its map file is.  A copy of a
+ * Count @vma, @delta 1 or -1, in its map file, and as a writer of the
+ * region if it could write, parked or not (kmod/park.c).  A copy of a
  * mapping (fork, split, mremap) is counted as its original was: a
- * writable original that is a user exists, so the write seal is not in
- * force and the count is not negative.
+ * writable original exists, so the write seal is not in force and the
+ * count is not negative.
  */
 static void shmdev_vma_count(struct vm_area_struct *vma, int delta)
 {
@@ -87,12 +87,9 @@ static void shmdev_vma_count(struct vm_area_struct *vma, int delta)
 
 	spin_lock(&m->lock);
 	m->nvmas += delta;
-	if (shmdev_vma_may_write(vma)) {
-		m->nwriters += delta;
-		atomic_add(delta, test_bit(SHMDEV_PARKED, &m->flags) ?
-			   &r->parked_writers : &r->writers);
-	}
 	spin_unlock(&m->lock);
+	if (shmdev_vma_may_write(vma))
+		atomic_add(delta, &r->writers);
 	atomic_add(delta, &r->nmaps);
 }
 
@@ -114,46 +111,18 @@ static void shmdev_vm_close(struct vm_area_struct *vma)
 	shmdev_vma_count(vma, -1);
 }
 
-/*
- * A parked mapping that could write is no writer: the write seal may land
- * while it exists, and then no page may be mapped into it again.  shmem
- * returns the page locked, and the core maps it before unlocking it; the
- * check comes after the lock, so a seal either is seen here or finds
- * this fault done when it locks the page (shmdev_shmem_unmap_all()) and
- * then unmaps what it mapped.  The barrier pairs with the seal's, for a
- * page that shmem adds to the file now.
- */
 static vm_fault_t shmdev_vm_fault(struct vm_fault *vmf)
 {
-	struct vm_area_struct *vma = vmf->vma;
-	struct shmdev_map *m = shmdev_vma_map(vma);
-	vm_fault_t ret = shmdev_shmem_ops(vma)->fault(vmf);
-	struct folio *folio;
-
-	if (!(ret & VM_FAULT_LOCKED) || !test_bit(SHMDEV_PARKED, &m->flags) ||
-	    !shmdev_vma_may_write(vma))
-		return ret;
-	smp_mb();	/* the page, then the seals: see above */
-	if (!(READ_ONCE(m->region->seals) & SHMDEV_SEAL_WRITE))
-		return ret;
-	folio = page_folio(vmf->page);
-	vmf->page = NULL;
-	folio_unlock(folio);
-	folio_put(folio);
-	return VM_FAULT_SIGBUS;
+	return shmdev_shmem_ops(vmf->vma)->fault(vmf);
 }
 
-/*
- * shmem's fault-around, which ipc/shm.c does not forward; none for a
- * parked mapping, whose every page comes through shmdev_vm_fault().
- */
+/* shmem's fault-around, which ipc/shm.c does not forward. */
 static vm_fault_t shmdev_vm_map_pages(struct vm_fault *vmf, pgoff_t start,
 				      pgoff_t end)
 {
 	const struct vm_operations_struct *ops = shmdev_shmem_ops(vmf->vma);
 
-	if (!ops->map_pages ||
-	    test_bit(SHMDEV_PARKED, &shmdev_vma_map(vmf->vma)->flags))
+	if (!ops->map_pages)
 		return 0;
 	return ops->map_pages(vmf, start, end);
 }
@@ -274,9 +243,6 @@ static int shmdev_map_mmap(struct file *file, struct vm_area_struct *vma)
 	/* MAP_SHARED only; a read-only fd's MAP_SHARED has VM_MAYSHARE. */
 	if (!(vma->vm_flags & VM_MAYSHARE))
 		return -EINVAL;
-	/* remap_file_pages(2) of a parked mapping, whose region may be dead. */
-	if (test_bit(SHMDEV_PARKED, &m->flags))
-		return -EBADFD;
 	/*
 	 * Within the size now.  A shrink racing this call leaves the part
 	 * past the new end to SIGBUS, as it does for existing mappings.
@@ -296,13 +262,21 @@ static int shmdev_map_mmap(struct file *file, struct vm_area_struct *vma)
 		ret = -EINVAL;
 		goto out_uncount;
 	}
+	/*
+	 * remap_file_pages(2) of a parked mapping, whose region may be dead:
+	 * refused, also when a PARK in another process (a parent's) counted
+	 * this mapping's gone original and parked meanwhile.
+	 */
+	spin_lock(&m->lock);
+	if (test_bit(SHMDEV_PARKED, &m->flags)) {
+		spin_unlock(&m->lock);
+		ret = -EBADFD;
+		goto out_uncount;
+	}
+	m->nvmas++;
+	spin_unlock(&m->lock);
 	WRITE_ONCE(m->vm_ops, vma->vm_ops);
 	vma->vm_ops = &shmdev_vm_ops;
-	/* Counted in region->writers by shmdev_map_admit() already. */
-	spin_lock(&m->lock);
-	m->nvmas++;
-	m->nwriters += counted;
-	spin_unlock(&m->lock);
 	atomic_inc(&r->nmaps);
 	return 0;
 

@@ -26,11 +26,13 @@
  * (fork, remap) out, and drop users' references only after both locks are
  * released: the last one truncates under the shmem inode's lock.
  *
- * A parked mapping that could write counts in the region's
- * parked_writers, not in its writers (kmod/mmap.c), so the write seal
- * does not wait for it: the seal unmaps the region's pages from every
- * mapping instead, after which a parked mapping that could write maps
- * none again (SIGBUS) and is never unparked.
+ * A parked mapping still maps the region's memory while the region
+ * lives, so one that could write still counts as a writer: the write
+ * seal waits for it (-EBUSY) as for any.  Taking its pages away at the
+ * seal instead was tried and given up: MADV_COLLAPSE maps a writable
+ * huge page without a fault, and pins or /proc/PID/mem writes taken
+ * through the mapping outlive the sweep, and no interface exported to
+ * modules takes write access from one mapping of another process.
  */
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
@@ -73,35 +75,21 @@ static struct shmdev_map *shmdev_map_find(struct shmdev_region *r,
 	return m ? m : ERR_PTR(-EINVAL);
 }
 
-/* Move @m's writers between the region's two counts, under @m's lock. */
-static void shmdev_map_move_writers(struct shmdev_map *m, bool park)
-{
-	struct shmdev_region *r = m->region;
-
-	lockdep_assert_held(&m->lock);
-	atomic_add(park ? -m->nwriters : m->nwriters, &r->writers);
-	atomic_add(park ? m->nwriters : -m->nwriters, &r->parked_writers);
-}
-
 /*
  * PARK: @m, whose mappings all lie where the caller found them (the
  * caller's user reference is then @m's to drop).  Under the region's
- * resize_lock, which SEAL also takes: no write seal is in force while @m
- * has writers that are users.
+ * resize_lock; @m's lock orders it with mmap(2) counting a new mapping
+ * of @m (shmdev_map_mmap()).
  */
 static int shmdev_map_park(struct shmdev_map *m, int nvmas)
 {
 	int ret = 0;
 
 	spin_lock(&m->lock);
-	if (m->nvmas != nvmas) {
+	if (m->nvmas != nvmas)
 		ret = -EBUSY;
-	} else if (test_bit(SHMDEV_PARKED, &m->flags)) {
+	else if (test_and_set_bit(SHMDEV_PARKED, &m->flags))
 		ret = -EINVAL;
-	} else {
-		set_bit(SHMDEV_PARKED, &m->flags);
-		shmdev_map_move_writers(m, true);
-	}
 	spin_unlock(&m->lock);
 	if (!ret)
 		shmdev_region_pin(m->region);
@@ -110,14 +98,12 @@ static int shmdev_map_park(struct shmdev_map *m, int nvmas)
 
 /*
  * UNPARK: the parked @m is a user again, with a new reference (the
- * caller holds one, so the region lives).  The caller checked that no
- * write seal is in force if @m may write, under resize_lock.
+ * caller holds one, so the region lives), under resize_lock.
  */
 static void shmdev_map_unpark(struct shmdev_map *m)
 {
 	spin_lock(&m->lock);
 	clear_bit(SHMDEV_PARKED, &m->flags);
-	shmdev_map_move_writers(m, false);
 	spin_unlock(&m->lock);
 	shmdev_region_get(m->region);
 	shmdev_region_unpin(m->region);

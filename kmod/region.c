@@ -51,7 +51,6 @@ struct shmdev_region *shmdev_region_alloc(const struct shmdev_create *c,
 	spin_lock_init(&r->lock);
 	mutex_init(&r->resize_lock);
 	atomic_set(&r->writers, 0);
-	atomic_set(&r->parked_writers, 0);
 	shmdev_bell_init(r);
 	r->size = size;
 	r->populate = c->flags & SHMDEV_CREATE_POPULATE;

@@ -4,8 +4,7 @@
  * region.  Seals are only ever added, under the region's resize_lock, so
  * that RESIZE sees them whole; mmap(2) and OPEN read them without it.
  * The write seal's hard part, that no mapping can write once it is in
- * force, is kmod/mmap.c's count of writable mappings; parked ones
- * (kmod/park.c) are not counted, and lose their pages instead.
+ * force, is kmod/mmap.c's count of writable mappings.
  */
 #include <linux/fs.h>
 #include <linux/mutex.h>
@@ -34,17 +33,6 @@ static int shmdev_seal_add(struct shmdev_region *r, u32 add)
 		}
 	}
 	WRITE_ONCE(r->seals, seals | add);
-	/*
-	 * Parked mappings may still have pages mapped writable: they go,
-	 * and no fault maps one into them again (shmdev_vm_fault(), whose
-	 * barrier this pairs with).  No parked mapping appears meanwhile:
-	 * PARK takes resize_lock.
-	 */
-	if (add & SHMDEV_SEAL_WRITE && !(seals & SHMDEV_SEAL_WRITE)) {
-		smp_mb();	/* the seals, then the pages */
-		if (atomic_read(&r->parked_writers))
-			shmdev_shmem_unmap_all(r->shmem);
-	}
 	return 0;
 }
 

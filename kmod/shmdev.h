@@ -111,8 +111,6 @@ struct shmdev_region {
 	 * mapping's i_mmap_writable counts.
 	 */
 	atomic_t writers;
-	/* Parked mappings that could write (kmod/park.c): none keep a seal out. */
-	atomic_t parked_writers;
 	wait_queue_head_t bell;		/* the doorbell's waiters */
 	u64 events;			/* rings and resizes, under bell.lock */
 	struct file *shmem;		/* the memory, never handed out */
@@ -146,20 +144,17 @@ struct shmdev_handle {
 
 /*
  * A map file's private data (kmod/mmap.c), one per mmap(2) of a region
- * fd.  Its
- * mappings that could write count in region->writers while it is a user,
- * in region->parked_writers while it is parked (kmod/park.c): a parked
- * mapping does not keep the write seal out, which takes its pages away
- * instead (shmdev_vm_fault(), kmod/seal.c).
+ * fd.  PARK (kmod/park.c) counts its mappings, which must all be the
+ * caller's, and changes its SHMDEV_PARKED bit under @lock, as mmap(2)
+ * checks the bit and counts a new one.
  */
 struct shmdev_map {
 	struct shmdev_region *region;	/* a user's reference, or pinned */
 	/* What shmem installed; written by each mmap, always the same value. */
 	const struct vm_operations_struct *vm_ops;
 	unsigned long flags;		/* SHMDEV_PARKED, changed under @lock */
-	spinlock_t lock;		/* @nvmas, @nwriters, the counts' moves */
+	spinlock_t lock;		/* @nvmas, and @flags' changes */
 	int nvmas;			/* its mappings, all processes */
-	int nwriters;			/* those that could write */
 	bool rdwr;			/* made from a read-write region fd */
 };
 
@@ -292,7 +287,6 @@ u64 shmdev_region_huge_bytes(struct shmdev_region *r);
 bool shmdev_region_pinned(struct shmdev_region *r);
 int shmdev_shmem_populate(struct file *shmem, loff_t offset, loff_t len);
 int shmdev_shmem_set_size(struct file *shmem, loff_t size);
-void shmdev_shmem_unmap_all(struct file *shmem);
 
 /* mmap.c */
 int shmdev_region_mmap(struct file *file, struct vm_area_struct *vma);

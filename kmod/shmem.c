@@ -11,7 +11,6 @@
 #include <linux/mm.h>
 #include <linux/mount.h>
 #include <linux/pagemap.h>
-#include <linux/pagevec.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/shmem_fs.h>
@@ -208,31 +207,4 @@ int shmdev_shmem_set_size(struct file *shmem, loff_t size)
 	ret = inode->i_op->setattr(SHMDEV_NOP_IDMAP, dentry, &ia);
 	inode_unlock(inode);
 	return ret;
-}
-
-/*
- * Unmap @shmem's pages from every mapping, once every fault that mapped
- * one is done: each takes the page's lock before it checks what may stop
- * it (kmod/mmap.c's shmdev_vm_fault()) and keeps it until the page is
- * mapped, so a lock taken and dropped here waits for those in flight.
- * The caller made them see the change first.  Mappings that may still
- * map a page fault it in again.
- */
-void shmdev_shmem_unmap_all(struct file *shmem)
-{
-	struct address_space *mapping = shmem->f_mapping;
-	struct folio_batch fbatch;
-	pgoff_t index = 0;
-	unsigned int i;
-
-	folio_batch_init(&fbatch);
-	while (filemap_get_folios(mapping, &index, ULONG_MAX, &fbatch)) {
-		for (i = 0; i < folio_batch_count(&fbatch); i++) {
-			folio_lock(fbatch.folios[i]);
-			folio_unlock(fbatch.folios[i]);
-		}
-		folio_batch_release(&fbatch);
-		cond_resched();
-	}
-	unmap_mapping_range(mapping, 0, 0, 0);
 }

@@ -348,8 +348,8 @@ class SharedMemory:
              seal=False):
         """Add seals (memfd's, see fcntl(2)): write (the memory never changes
         again; OSError(EBUSY) while a writable mapping exists, this
-        block's own included; a block that another process attached by
-        name and closed, kept parked there, is none: docs/python.md),
+        block's own included, and a block that another process attached
+        by name and closed, kept parked there: docs/python.md),
         future_write (no new writable
         mapping or read-write open), grow, shrink (no resize that way),
         seal (no further seals).  They are never removed.  With no
@@ -368,8 +368,8 @@ class SharedMemory:
         region = self._ext_region("seal shared memory")
         if add & (_lib.SEALS["write"] | _lib.SEALS["future_write"]) and \
                 self._name:
-            # This process's kept (parked) mapping of the region is no
-            # use after either seal: it could not be reused read-write.
+            # This process's kept (parked) mapping of the region would
+            # keep the write seal out, and is no use after either seal.
             _attached.forget(_lib, self._region_name())
         remap = bool(add & _lib.SEALS["write"]) and not self._readonly
         if remap:

@@ -5,9 +5,10 @@ if the name still names that region (SHMDEV_IOC_UNPARK), in C and in
 pure Python (shmdev._attached): the region still goes with its last
 user; a region made again under the name, or resized, is mapped afresh;
 read-only opens are not kept; unlink() and the write seal drop this
-process's kept one, and the write seal lands over another's; a child
-drops what it inherited."""
+process's kept one, and another's holds the write seal off (EBUSY); a
+child drops what it inherited."""
 
+import errno
 import os
 import signal
 import subprocess
@@ -135,9 +136,10 @@ class KeptParked(unittest.TestCase):
         b.close()
         self.assertNotIn(self.key, _attached._kept)
 
-    def test_write_seal_lands_over_another_process_kept_one(self):
-        # A parked mapping does not keep the write seal out; once it is
-        # in force, that process's next attach is a read-only one.
+    def test_another_process_kept_one_holds_the_write_seal_off(self):
+        # A parked mapping that can write is a writable mapping: as
+        # documented, the write seal waits for it (EBUSY).  It goes with
+        # the process, or when that process drops it (unlink() there).
         code = ("import sys\n"
                 "sys.path[:0] = sys.argv[2:]\n"
                 "import shmdev\n"
@@ -145,19 +147,21 @@ class KeptParked(unittest.TestCase):
                 "s.close()\n"
                 "print('kept', flush=True)\n"
                 "sys.stdin.readline()\n"
-                "s = shmdev.SharedMemory(sys.argv[1], backend='kernel')\n"
-                "print(s.buf.readonly, bytes(s.buf[:4]), flush=True)\n"
-                "s.close()\n")
+                "shmdev._attached.forget(shmdev._lib, sys.argv[1])\n"
+                "print('dropped', flush=True)\n"
+                "sys.stdin.readline()\n")
         child = subprocess.Popen([sys.executable, "-c", code, self.name] +
                                  sys.path, stdin=subprocess.PIPE,
                                  stdout=subprocess.PIPE, text=True)
         try:
             self.assertEqual(child.stdout.readline().strip(), "kept")
-            self.made.buf[:4] = b"data"
-            self.assertEqual(self.made.seal(write=True), frozenset({"write"}))
-            child.stdin.write("go\n")
+            with self.assertRaises(OSError) as cm:
+                self.made.seal(write=True)
+            self.assertEqual(cm.exception.errno, errno.EBUSY)
+            child.stdin.write("drop\n")
             child.stdin.flush()
-            self.assertEqual(child.stdout.readline().strip(), "True b'data'")
+            self.assertEqual(child.stdout.readline().strip(), "dropped")
+            self.assertEqual(self.made.seal(write=True), frozenset({"write"}))
         finally:
             child.stdin.close()
             self.assertEqual(child.wait(timeout=120), 0)

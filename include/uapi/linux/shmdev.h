@@ -631,9 +631,8 @@ struct shmdev_notify {
  * parked copies.  A parked fd takes only STAT (its
  * state has SHMDEV_STATE_PARKED) and UNPARK: other commands, mmap(2) and
  * read(2) give -EBADFD, poll(2) EPOLLERR.  Parked fds and mappings are
- * still counted in STAT's @nfds and @nmaps.  A parked mapping that could
- * write does not keep SHMDEV_SEAL_WRITE out: once the seal is in force,
- * it maps no page (SIGBUS) and cannot be unparked.
+ * still counted in STAT's @nfds and @nmaps, and a parked mapping that
+ * could write still keeps SHMDEV_SEAL_WRITE out (-EBUSY), as any does.
  *
  * Errors, both: -EINVAL (flags, pad, reserved; @addr or @len not
  * page-aligned; the range is not such a mapping of this region, or
@@ -643,8 +642,9 @@ struct shmdev_notify {
  * process's copy).
  * UNPARK: -EINVAL (the fd is not parked), -ESTALE (the region is gone,
  * or its name is unlinked or names another region now), -EACCES
- * (permissions), -EPERM (a read-write fd, or a mapping that one made,
- * and SHMDEV_SEAL_WRITE or SHMDEV_SEAL_FUTURE_WRITE is in force).  On any error nothing changed.
+ * (permissions: write too for a read-write fd, or a mapping one made),
+ * -EPERM (such a fd or mapping, and SHMDEV_SEAL_WRITE or
+ * SHMDEV_SEAL_FUTURE_WRITE is in force).  On any error nothing changed.
  */
 struct shmdev_park {
 	__u32 flags;
