@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * SIGKILL chaos: 16 processes create, open, map, touch, fork, pass fds,
- * resize, seal, ring and read doorbells, close and unlink regions at
- * random (a touch past a shrunk end takes its SIGBUS and goes on) while a
- * controller kills them with
- * SIGKILL at random moments.  Afterwards nothing is left: the listing is
+ * resize, seal, ring and read doorbells, park and unpark, close and
+ * unlink regions at random (a touch past a shrunk end, or through a
+ * parked mapping of a region gone, takes its SIGBUS and goes on) while a
+ * controller kills them with SIGKILL at random moments.  Afterwards nothing is left: the listing is
  * empty, created == destroyed, and Shmem is back where it was (within
  * 1 MiB).  Seeded: SHMDEV_CHAOS_SEED replays a run; SHMDEV_CHAOS_SECONDS
  * sets its length (default 20; 60 for the full suite).
@@ -52,7 +52,7 @@ static void __attribute__((noreturn)) chaos(uint64_t seed)
 		_exit(2);
 	signal(SIGBUS, on_bus);
 	for (;;) {
-		unsigned int k = rnd() % HELD, op = rnd() % 13;
+		unsigned int k = rnd() % HELD, op = rnd() % 14;
 		size_t len = (size_t)(1 + rnd() % 1024) * 4096;
 		unsigned int flags = 0;
 
@@ -153,6 +153,22 @@ static void __attribute__((noreturn)) chaos(uint64_t seed)
 				if (poll(&pfd, 1, rnd() % 3) == 1)
 					kt_notify(held[k].fd, SHMDEV_NOTIFY_ACK,
 						  &n);
+			}
+			break;
+		case 13:
+			/* Park or unpark the fd, with its mapping or not. */
+			if (held[k].fd > 0) {
+				struct shmdev_park pk = { 0 };
+
+				if (held[k].p && rnd() % 4) {
+					pk.addr = (uintptr_t)held[k].p;
+					pk.len = held[k].len;
+				}
+				if (ioctl(held[k].fd, rnd() % 2 ? SHMDEV_IOC_PARK :
+					  SHMDEV_IOC_UNPARK, &pk) || !pk.len ||
+				    sigsetjmp(bus_jmp, 1))
+					break;
+				((volatile char *)held[k].p)[0] = 1;
 			}
 			break;
 		}
