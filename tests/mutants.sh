@@ -27,6 +27,8 @@
 #   resize-skips-limits  RESIZE ignores max_region_bytes         t_resize
 #   shrink-keeps-pages   a shrink keeps the memory past the end  t_resize
 #   bell-forgets-wakeup  a ring counts but wakes no waiter       t_bell
+#   unpark-skips-write-perm  UNPARK of a read-write fd asks read  t_park
+#                        permission only
 #
 # usage: mutants.sh GUEST_KVER WORKDIR RESULTS [NAME...]
 set -u
@@ -56,6 +58,7 @@ table=(
 	"resize-skips-limits|guest|t_resize||t_resize.c:[0-9]+: kt_resize\\(fd, 2 \\* MiB \\+ PG\\) == -EFBIG"
 	"shrink-keeps-pages|guest|t_resize||t_resize.c:[0-9]+: touch\\(q \\+ 2 \\* MiB, 0\\) == SIGBUS"
 	"bell-forgets-wakeup|guest|t_bell||t_bell.c:[0-9]+: epoll_wait"
+	"unpark-skips-write-perm|guest|t_park||t_park.c:[0-9]+: unpark\\(rw, NULL, 0, NULL\\) == -EACCES"
 )
 
 res() {
