@@ -68,7 +68,11 @@ run_one() {
 	elif [ "$rc" -eq 77 ]; then
 		result SKIP "$name" "$(grep -i skip "$tmp/out" | tail -n 1)"
 	else
-		result FAIL "$name" "exit status $rc"
+		# The first failed check names the cause in the summary,
+		# which is often all that a CI log keeps.
+		why=$(grep -m 1 -E '^(FAIL|FAILED|ERROR)' "$tmp/out" |
+		      tr '\t' ' ' | cut -c 1-200)
+		result FAIL "$name" "exit status $rc${why:+: $why}"
 		failed=1
 	fi
 }
