@@ -151,6 +151,17 @@ PATHS = {"plain": Plain, "cpython-sl": CPythonList,
          "shmdev-item": ShmdevItem, "shmdev-bulk": ShmdevBulk}
 
 
+def warm_up(n):
+    """Warm-up iterations at @n items."""
+    return 3 if n < 10**6 else 1
+
+
+def max_iterations(n):
+    """How many timed iterations @n items take: each doubles every item,
+    and the shared lists hold int64 (the largest item starts at n - 1)."""
+    return 63 - (n - 1).bit_length() - warm_up(n)
+
+
 def measure(pool, n, workers, backend, rounds, names):
     """Median seconds per iteration of each path in @names, over @rounds
     rounds; in each round every path does one iteration, in an order
@@ -160,7 +171,7 @@ def measure(pool, n, workers, backend, rounds, names):
     # Warm-up iterations, so that every worker has done its first task
     # (the first attach, the copy-on-write faults after fork) before the
     # clock runs: a pool hands tasks to whichever worker is free.
-    warm = 3 if n < 10**6 else 1
+    warm = warm_up(n)
     try:
         for p in names:
             paths[p].setup()
@@ -231,6 +242,11 @@ def main():
         ap.error("could not parse --sizes %r" % a.sizes)
     if any(s < 1 for s in sizes) or a.workers < 1 or a.iterations < 1:
         ap.error("sizes, workers and iterations must be positive")
+    for n in sizes:
+        if a.iterations > max_iterations(n):
+            ap.error("--iterations %d would double the items of N=%d past "
+                     "int64, which a ShareableList holds: at most %d there"
+                     % (a.iterations, n, max_iterations(n)))
     # Per-task attach by name needs a named backend: memfd has none.
     backend = a.backend or ("kernel" if os.path.exists("/dev/shmlist") else "posix")
     warnings.simplefilter("ignore")
