@@ -135,11 +135,11 @@ static void close_quietly(PyObject *shm)
  * when the open fails (__init__ does it again and says why, or falls
  * back), or -1 with an error.
  */
-static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track,
-			 int list)
+static int kernel_attach(PyObject *shm, PyObject *name, PyObject *slash,
+			 PyObject *track, int list)
 {
 	struct shmdev_region *r = NULL;
-	PyObject *mm = NULL, *region = NULL, *k = NULL, *slash = NULL;
+	PyObject *mm = NULL, *region = NULL, *k = NULL;
 	const char *cname = PyUnicode_AsUTF8(name);
 	Py_buffer view;
 	void *addr;
@@ -148,7 +148,7 @@ static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track,
 
 	if (!cname)
 		return -1;
-	ret = kept_attach(shm, name, track, 1);
+	ret = kept_attach(shm, name, slash, track, 1);
 	if (ret)
 		return ret;
 	Py_BEGIN_ALLOW_THREADS
@@ -178,15 +178,13 @@ static int kernel_attach(PyObject *shm, PyObject *name, PyObject *track,
 	k = Py_BuildValue("(OiOKnO)", region, shmdev_region_fd(r), mm,
 			  (unsigned long long)(uintptr_t)addr,
 			  (Py_ssize_t)size, Py_None);
-	slash = PyUnicode_Concat(s_slash, name);
 	/* Kept parked at close() under "/name" (kept.c). */
-	if (k && slash && !shm_made(shm, track, s_kernel, slash) &&
+	if (k && !shm_made(shm, track, s_kernel, slash) &&
 	    !shm_adopt(shm, k, slash))
 		ret = 1;
 	else
 		close_quietly(shm);
 	Py_XDECREF(k);
-	Py_XDECREF(slash);
 	Py_DECREF(region);
 	Py_DECREF(mm);
 	return ret;
@@ -197,41 +195,65 @@ close_region:
 	return -1;
 }
 
-/* The fast case of SharedMemory(@name, size=@size, track=@track,
- * backend=@backend) into @shm, for a ShareableList if @list: 1 if made, 0
- * if __init__ has to, -1 on error. */
-static int attach(PyObject *shm, PyObject *name, PyObject *size,
-		  PyObject *track, PyObject *backend, int list)
+/*
+ * Whether the fast case may take @name on backend @b (plain_backend()):
+ * a kernel region always, a posix block only when one is kept, so that
+ * nothing is made for nothing.  1 or 0, or -1 on error.
+ */
+static int fast_case(PyObject *name, int b)
+{
+	if (b == SHMDEV_BACKEND_KERNEL)
+		return 1;
+	if (b == SHMDEV_BACKEND_POSIX)
+		return kept_has(name);
+	return 0;
+}
+
+/*
+ * SharedMemory(@name, track=@track, backend=@b) into @shm, for a
+ * ShareableList if @list, once the caller checked @name (plain_name())
+ * and that fast_case() takes it: 1 if made, 0 if __init__ has to, -1 on
+ * error.
+ */
+static int attach(PyObject *shm, PyObject *name, PyObject *track, int b,
+		  int list)
 {
 	PyObject *slash;
-	int b;
+	int ret;
 
-	if (!plain_name(name, size))
-		return 0;
-	b = plain_backend(backend);
-	if (b != SHMDEV_BACKEND_POSIX && b != SHMDEV_BACKEND_KERNEL)
-		return 0;
 	/* Only SharedMemory's own naming: a subclass that keeps the slash
 	 * off (as CPython's tests do) goes the long way. */
 	slash = PyObject_GetAttr(shm, s_prepend);
 	Py_XDECREF(slash);
 	if (slash != Py_True)
 		return slash ? 0 : -1;
+	/* "/" + @name: the name it takes, and a kernel region's key. */
+	slash = PyUnicode_Concat(s_slash, name);
+	if (!slash)
+		return -1;
 	if (b == SHMDEV_BACKEND_POSIX)
-		return kept_attach(shm, name, track, 0);
-	return kernel_attach(shm, name, track, list);
+		ret = kept_attach(shm, name, slash, track, 0);
+	else
+		ret = kernel_attach(shm, name, slash, track, list);
+	Py_DECREF(slash);
+	return ret;
 }
 
 static PyObject *fast_attach(PyObject *Py_UNUSED(mod), PyObject *const *args,
 			     Py_ssize_t nargs)
 {
-	int ret;
+	int b, ret;
 
 	if (nargs != 5)
 		return PyErr_Format(PyExc_TypeError, "fast_attach() takes 5 arguments");
 	if (!void_p_type || !attached_mod)
 		Py_RETURN_FALSE;	/* fast_setup() or kept_setup() not called */
-	ret = attach(args[0], args[1], args[2], args[3], args[4], 0);
+	if (!plain_name(args[1], args[2]))
+		Py_RETURN_FALSE;
+	b = plain_backend(args[4]);
+	ret = fast_case(args[1], b);
+	if (ret > 0)
+		ret = attach(args[0], args[1], args[3], b, 0);
 	if (ret < 0)
 		return NULL;
 	return PyBool_FromLong(ret);
@@ -251,20 +273,15 @@ static PyObject *fast_attach_list(PyObject *Py_UNUSED(mod),
 	    !PyObject_TypeCheck(sl, &ListViewType) ||
 	    !plain_name(args[2], zero))
 		Py_RETURN_FALSE;
-	/* No object made for nothing: posix only when the name is kept. */
 	b = plain_backend(args[3]);
-	if (b == SHMDEV_BACKEND_POSIX) {
-		ret = kept_has(args[2]);
-		if (ret <= 0)
-			return ret < 0 ? NULL : PyBool_FromLong(0);
-	} else if (b != SHMDEV_BACKEND_KERNEL) {
-		Py_RETURN_FALSE;
-	}
+	ret = fast_case(args[2], b);
+	if (ret <= 0)
+		return ret < 0 ? NULL : PyBool_FromLong(0);
 	cls = (PyTypeObject *)args[1];
 	shm = cls->tp_new(cls, empty_tuple, NULL);
 	if (!shm)
 		return NULL;
-	ret = attach(shm, args[2], zero, Py_True, args[3], 1);
+	ret = attach(shm, args[2], Py_True, b, 1);
 	if (ret <= 0) {
 		Py_DECREF(shm);
 		if (ret < 0)

@@ -11,9 +11,9 @@
  * kernel region is kept parked (kept under "/NAME"): its reuse is one
  * UNPARK, which checks that the name still names it.
  *
- *   kept_attach(shm, name, track, kernel)	(C, for attach.c)
+ *   kept_attach(shm, name, slash, track, kernel)	(C, for attach.c)
  *	SharedMemory(name, track=track, backend="posix" or "kernel") into
- *	@shm when a block is kept under @name ("/" + @name: kernel).
+ *	@shm when a block is kept under @name (@slash, "/" + @name: kernel).
  *   kept_reuse(shm, key, name) -> bool
  *	the same from within __init__ (the backend resolved to posix):
  *	@shm takes the block kept under @key, named @name.
@@ -279,44 +279,38 @@ static PyObject *kept_reuse(PyObject *Py_UNUSED(mod), PyObject *const *args,
 /* 1 if a block is kept under @name, 0 if not, -1 on error. */
 int kept_has(PyObject *name)
 {
-	return kept_dict ? PyDict_Contains(kept_dict, name) : 0;
+	if (!kept_dict || !PyDict_GET_SIZE(kept_dict))
+		return 0;
+	return PyDict_Contains(kept_dict, name);
 }
 
 /*
  * SharedMemory(@name, track=@track, backend="posix", or "kernel" if
  * @kernel) into @shm, made but not initialized, when a block is kept
- * under @name ("/" + @name: kernel; attach.c checked the rest): what
- * __init__ would set, set here.  1 if so, 0 with @shm untouched when
- * none is (any more), -1 on error.
+ * under @name, or under @slash for a kernel region (@slash is "/" +
+ * @name, the name @shm takes; attach.c checked the rest): what __init__
+ * would set, set here.  1 if
+ * so, 0 with @shm untouched when none is (any more), -1 on error.
  */
-int kept_attach(PyObject *shm, PyObject *name, PyObject *track, int kernel)
+int kept_attach(PyObject *shm, PyObject *name, PyObject *slash,
+		PyObject *track, int kernel)
 {
-	PyObject *k = NULL, *slash, *key;
+	PyObject *key = kernel ? slash : name, *k;
 	int ret;
 
-	if (!kept_dict || !PyDict_GET_SIZE(kept_dict))
-		return 0;
-	slash = PyUnicode_Concat(s_slash, name);
-	if (!slash)
-		return -1;
-	key = kernel ? slash : name;
 	ret = kept_has(key);
 	if (ret <= 0)
-		goto out;
+		return ret;
 	k = take(key);
-	if (!k) {
-		ret = PyErr_Occurred() ? -1 : 0;
-		goto out;
-	}
+	if (!k)
+		return PyErr_Occurred() ? -1 : 0;
 	ret = -1;
 	if (!shm_made(shm, track, kernel ? s_kernel : s_posix, key))
 		ret = shm_adopt(shm, k, slash);
 	if (!ret) {
 		/* Made: from here on close() tidies up. */
 		ret = !kernel && relock(shm, k, slash) ? -1 : 1;
-		goto out;
-	}
-	{
+	} else {
 		/* Not half made: kept again as it was (a kernel one unparked:
 		 * it is a user, closed when dropped). */
 		PyObject *type, *value, *tb;
@@ -326,9 +320,7 @@ int kept_attach(PyObject *shm, PyObject *name, PyObject *track, int kernel)
 			PyErr_Clear();
 		PyErr_Restore(type, value, tb);
 	}
-out:
-	Py_XDECREF(k);
-	Py_DECREF(slash);
+	Py_DECREF(k);
 	return ret;
 }
 

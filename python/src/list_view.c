@@ -123,15 +123,26 @@ static Py_ssize_t list_position(ListView *self, PyObject *key)
 {
 	Py_ssize_t i;
 
-	if (!PyIndex_Check(key)) {
+	if (PyLong_CheckExact(key)) {
+		/* An int runs no Python: the common case, without
+		 * PyNumber_Index()'s round trip, and its error. */
+		i = PyLong_AsSsize_t(key);
+		if (i == -1 && PyErr_Occurred()) {
+			PyErr_Clear();
+			PyErr_Format(PyExc_IndexError,
+				     "cannot fit 'int' into an index-sized integer");
+			return -1;
+		}
+	} else if (PyIndex_Check(key)) {
+		i = PyNumber_AsSsize_t(key, PyExc_IndexError);
+		if (i == -1 && PyErr_Occurred())
+			return -1;
+	} else {
 		PyErr_Format(PyExc_TypeError,
 			     "ShareableList indices must be integers, not %.200s",
 			     Py_TYPE(key)->tp_name);
 		return -1;
 	}
-	i = PyNumber_AsSsize_t(key, PyExc_IndexError);
-	if (i == -1 && PyErr_Occurred())
-		return -1;
 	if (!self->base) {
 		closed_error("ShareableList");
 		return -1;
@@ -234,13 +245,24 @@ static PyObject *int_range_error(void)
 	return err;
 }
 
-static void put_format(ListView *self, Py_ssize_t i, const char *fmt)
+/*
+ * Item @i's format (NUL-padded to 8 bytes, as CPython writes it) and
+ * kind, each written only if it changes: a store of the same kind again,
+ * the usual case, then writes nothing but the item, and does not dirty
+ * the cache lines of the tables that the other processes' items share.
+ */
+static void put_format(ListView *self, Py_ssize_t i, const char *fmt,
+		       signed char kind)
 {
 	unsigned char *dst = self->base + self->formats + 8 * i;
+	unsigned char word[8] = { 0 };
 	size_t n = strlen(fmt);
 
-	memset(dst, 0, 8);
-	memcpy(dst, fmt, n > 8 ? 8 : n);
+	memcpy(word, fmt, n > 8 ? 8 : n);
+	if (memcmp(dst, word, 8))
+		memcpy(dst, word, 8);
+	if (self->base[self->kinds + i] != (unsigned char)kind)
+		self->base[self->kinds + i] = (unsigned char)kind;
 }
 
 static int list_store(ListView *self, Py_ssize_t i, PyObject *v)
@@ -294,8 +316,7 @@ static int list_store(ListView *self, Py_ssize_t i, PyObject *v)
 			strcpy(fmt, "d");
 		}
 		memcpy(p, word, 8);
-		put_format(self, i, fmt);
-		self->base[self->kinds + i] = (unsigned char)kind;
+		put_format(self, i, fmt, kind);
 		return 0;
 	}
 	if (PyUnicode_Check(v)) {
@@ -321,8 +342,7 @@ static int list_store(ListView *self, Py_ssize_t i, PyObject *v)
 	memcpy(p, raw, (size_t)n);
 	memset(p + n, 0, (size_t)(room - n));
 	snprintf(fmt, sizeof(fmt), "%zds", room);
-	put_format(self, i, fmt);
-	self->base[self->kinds + i] = (unsigned char)kind;
+	put_format(self, i, fmt, kind);
 	return 0;
 }
 

@@ -44,7 +44,8 @@ extern PyObject *s_region, *s_fd, *s_mmap, *s_addr, *s_size, *s_ident,
 	*s_shm, *s_close, *empty_tuple, *zero;
 extern PyObject *attached_mod;	/* shmdev._attached */
 int kept_has(PyObject *name);
-int kept_attach(PyObject *shm, PyObject *name, PyObject *track, int kernel);
+int kept_attach(PyObject *shm, PyObject *name, PyObject *slash,
+		PyObject *track, int kernel);
 int shm_adopt(PyObject *shm, PyObject *k, PyObject *name);
 int shm_made(PyObject *shm, PyObject *track, PyObject *backend,
 	     PyObject *keep_as);
