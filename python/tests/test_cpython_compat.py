@@ -172,6 +172,31 @@ class SharedMemoryCase(unittest.TestCase):
 
 
 class ShareableListCase(unittest.TestCase):
+    def test_indices_as_a_list_takes_them(self):
+        # Each key raises the error that a list of the same length
+        # raises, or reaches the same item: ints past Py_ssize_t,
+        # negative ones, bool and __index__, and what is no index.
+        class Idx:
+            def __index__(self):
+                return 1
+        items = [10, 20, 30]
+        sl = ShareableList(items)
+        self.addCleanup(sl.shm.unlink)
+        self.addCleanup(sl.shm.close)
+        for key in (2 ** 70, -2 ** 70, 2 ** 63, 3, -3, -4, True, Idx(),
+                    1.0, "1", None):
+            with self.subTest(key=key):
+                try:
+                    want = items[key]
+                except Exception as e:
+                    with self.assertRaises(type(e)):
+                        sl[key]
+                    with self.assertRaises(type(e)):
+                        sl[key] = 1
+                else:
+                    self.assertEqual(sl[key], want)
+        self.assertEqual(list(sl), items)
+
     def test_basics(self):
         sl = ShareableList(["howdy", b"HoWdY", -273.154, 100, None, True, 42])
         self.addCleanup(sl.shm.unlink)
