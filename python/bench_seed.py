@@ -15,6 +15,9 @@ One iteration is one pool.map, timed in the parent from the call to the
 result, with one task per chunk: for plain that includes slicing,
 pickling both ways and joining the chunks; for the list paths each task
 attaches by name, reads and writes each of its items, and closes.
+Every iteration doubles every item; before they would pass int64 (what
+the shared lists hold), they are checked and set back, off the clock,
+so any number of rounds runs.
 
 It prints the median seconds per iteration over interleaved rounds (in
 each round every path does one iteration, in a rotating order, so that
@@ -71,7 +74,8 @@ def double_shmdev_item(args):
 
 class Path:
     """One way of doing the job at one N: setup, one iteration (step),
-    whether the result is right after k iterations, and teardown."""
+    whether the result is right after k iterations, the items set back
+    to what setup() made (reset), and teardown."""
 
     def __init__(self, pool, n, workers, backend):
         self.pool, self.n, self.workers, self.backend = pool, n, workers, backend
@@ -87,6 +91,8 @@ class Path:
 class Plain(Path):
     def setup(self):
         self.data = list(range(self.n))
+
+    reset = setup
 
     def step(self):
         parts = [self.data[lo:hi] for lo, hi in self.parts]
@@ -109,6 +115,10 @@ class CPythonList(Path):
     def value(self, i):
         return self.sl[i]
 
+    def reset(self):
+        for i in range(self.n):
+            self.sl[i] = i
+
     def close(self):
         self.sl.shm.close()
         self.sl.shm.unlink()
@@ -127,15 +137,19 @@ class ShmdevItem(CPythonList):
 class ShmdevBulk(Path):
     def setup(self):
         self.t = shmdev.TypedList("q", size=self.n, backend=self.backend)
-        view = self.t.buffer
-        for i in range(min(self.n, 3)):
-            view[i] = i
-        del view
+        self.reset()
         self.p = shmdev.Pool(self.t, self.workers)
         self.p.__enter__()
 
     def step(self):
         self.p.map("mul", 2)
+
+    def reset(self):
+        # The first items only: the others are zeros, which stay zeros.
+        view = self.t.buffer
+        for i in range(min(self.n, 3)):
+            view[i] = i
+        del view
 
     def value(self, i):
         return self.t[i]
@@ -156,10 +170,11 @@ def warm_up(n):
     return 3 if n < 10**6 else 1
 
 
-def max_iterations(n):
-    """How many timed iterations @n items take: each doubles every item,
-    and the shared lists hold int64 (the largest item starts at n - 1)."""
-    return 63 - (n - 1).bit_length() - warm_up(n)
+def max_doublings(n):
+    """How many iterations @n items take before they are set back: each
+    doubles every item, and the shared lists hold int64 (the largest
+    item starts at n - 1)."""
+    return 63 - (n - 1).bit_length()
 
 
 def measure(pool, n, workers, backend, rounds, names):
@@ -171,21 +186,33 @@ def measure(pool, n, workers, backend, rounds, names):
     # Warm-up iterations, so that every worker has done its first task
     # (the first attach, the copy-on-write faults after fork) before the
     # clock runs: a pool hands tasks to whichever worker is free.
-    warm = warm_up(n)
+    # Past max_doublings() a path's items are checked and set back,
+    # outside the clock, so that any number of rounds fits in int64.
+    warm, most = warm_up(n), max_doublings(n)
+    done = dict.fromkeys(names, warm)
+    ok = dict.fromkeys(names, True)
+    made = []
     try:
         for p in names:
             paths[p].setup()
+            made.append(p)
             for _ in range(warm):
                 paths[p].step()
         for r in range(rounds):
             order = names[r % len(names):] + names[:r % len(names)]
             for p in order:
+                if done[p] == most:
+                    ok[p] = ok[p] and paths[p].ok(done[p])
+                    paths[p].reset()
+                    done[p] = 0
                 t0 = time.perf_counter()
                 paths[p].step()
                 times[p].append(time.perf_counter() - t0)
-        ok = {p: paths[p].ok(rounds + warm) for p in names}
+                done[p] += 1
+        ok = {p: ok[p] and paths[p].ok(done[p]) for p in names}
     finally:
-        for p in names:
+        # Only what was made: an error in a setup is the one to see.
+        for p in made:
             paths[p].close()
     return {p: statistics.median(times[p]) for p in names}, ok
 
@@ -242,11 +269,6 @@ def main():
         ap.error("could not parse --sizes %r" % a.sizes)
     if any(s < 1 for s in sizes) or a.workers < 1 or a.iterations < 1:
         ap.error("sizes, workers and iterations must be positive")
-    for n in sizes:
-        if a.iterations > max_iterations(n):
-            ap.error("--iterations %d would double the items of N=%d past "
-                     "int64, which a ShareableList holds: at most %d there"
-                     % (a.iterations, n, max_iterations(n)))
     # Per-task attach by name needs a named backend: memfd has none.
     backend = a.backend or ("kernel" if os.path.exists("/dev/shmlist") else "posix")
     warnings.simplefilter("ignore")
