@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: LGPL-2.1-or-later
 """bench_seed.py refuses what it cannot run, and says why, before it
 starts a pool (sizes that do not parse, counts below one), and runs any
-number of rounds, though each doubles every int64 item."""
+number of rounds, though each doubles every int64 item; bench_task.py
+refuses what it cannot run too, and prints its three rows."""
 
 import importlib.util
 import multiprocessing as mp
@@ -14,18 +15,19 @@ import common
 from common import HERE
 
 BENCH = os.path.join(os.path.dirname(HERE), "bench_seed.py")
+TASK = os.path.join(os.path.dirname(HERE), "bench_task.py")
 
 
-def run(*args):
-    p = subprocess.run([sys.executable, BENCH] + list(args),
+def run(*args, script=BENCH):
+    p = subprocess.run([sys.executable, script] + list(args),
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                        text=True, timeout=120)
     return p.returncode, p.stderr
 
 
 class BenchArgs(unittest.TestCase):
-    def refused(self, args, words):
-        rc, err = run(*args)
+    def refused(self, args, words, script=BENCH):
+        rc, err = run(*args, script=script)
         self.assertEqual(rc, 2, err)
         last = err.strip().splitlines()[-1]
         for w in words:
@@ -59,6 +61,28 @@ class BenchArgs(unittest.TestCase):
             meds, ok = bench.measure(pool, 99, 2, backend, 60, names)
         self.assertEqual(ok, dict.fromkeys(names, True))
         self.assertEqual(sorted(meds), sorted(names))
+
+    def test_task_refuses_what_it_cannot_run(self):
+        for args, words in ((["--size", "1"], ["--size must be 2 or more"]),
+                            (["--loops", "0"], ["--loops 1 or more"]),
+                            (["--backend", "memfd"],
+                             ["--backend 'memfd'", "attaches by name"]),
+                            (["--size", "x"], ["invalid int value"])):
+            with self.subTest(args=args):
+                self.refused(args, words, script=TASK)
+
+    def test_task_runs(self):
+        if not common.NAMED:
+            self.skipTest("no named backend under test (SHMDEV_TEST_BACKENDS)")
+        p = subprocess.run([sys.executable, TASK, "--size", "5", "--loops",
+                            "3", "--backend", common.NAMED[0]],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        rows = [line.split() for line in p.stdout.splitlines()[1:]]
+        self.assertEqual([r[0] for r in rows], ["plain", "item", "attach"])
+        self.assertTrue(all(float(r[1]) > 0 and r[2] == "us" for r in rows))
+
 
 if __name__ == "__main__":
     unittest.main()
