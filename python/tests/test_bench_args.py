@@ -81,7 +81,11 @@ class BenchArgs(unittest.TestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         rows = [line.split() for line in p.stdout.splitlines()[1:]]
         self.assertEqual([r[0] for r in rows], ["plain", "item", "attach"])
-        self.assertTrue(all(float(r[1]) > 0 and r[2] == "us" for r in rows))
+        # 0.00 is a time too: a guest kernel whose clock ticks by
+        # jiffies times three short tasks as nothing.
+        for r in rows:
+            self.assertGreaterEqual(float(r[1]), 0, p.stdout)
+            self.assertEqual(r[2], "us", p.stdout)
 
 
 if __name__ == "__main__":
