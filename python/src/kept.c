@@ -289,8 +289,8 @@ int kept_has(PyObject *name)
  * @kernel) into @shm, made but not initialized, when a block is kept
  * under @name, or under @slash for a kernel region (@slash is "/" +
  * @name, the name @shm takes; attach.c checked the rest): what __init__
- * would set, set here.  1 if
- * so, 0 with @shm untouched when none is (any more), -1 on error.
+ * would set, set here.  1 if so, 0 with @shm untouched when none is (any
+ * more), -1 on error.
  */
 int kept_attach(PyObject *shm, PyObject *name, PyObject *slash,
 		PyObject *track, int kernel)
